@@ -1,0 +1,50 @@
+# The table of contents: one target per stage. `make help` lists them.
+VENV       ?= .venv
+PYTHON     := $(VENV)/bin/python
+STAMP      := $(VENV)/.installed
+EXPERIMENT ?= main
+JOBS       ?= 2
+RESULTS    ?= results
+# Offline machines: use the shared MNIST folder when it exists and nothing else was said.
+ifeq ($(STUDY_DATA_DIR),)
+  ifneq ($(wildcard ../shared/data/mnist),)
+    export STUDY_DATA_DIR := $(abspath ../shared/data)
+  endif
+endif
+
+.DEFAULT_GOAL := help
+.PHONY: help install test gradcheck data sweep figures report bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@echo "  variables: EXPERIMENT=$(EXPERIMENT) JOBS=$(JOBS) RESULTS=$(RESULTS)"
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install the package with its dev extras
+
+test: $(STAMP)  ## run the tests (real-data tests read STUDY_DATA_DIR)
+	$(PYTHON) -m pytest
+
+gradcheck: $(STAMP)  ## check every activation's gradients against finite differences
+	$(PYTHON) -m study gradcheck
+
+data: $(STAMP)  ## say where MNIST was found, its counts and pixel statistics
+	$(PYTHON) -m study data
+
+sweep: $(STAMP)  ## train experiments/EXPERIMENT.toml (default main) into results/<name>/
+	$(PYTHON) -m study sweep experiments/$(EXPERIMENT).toml --jobs $(JOBS) --results $(RESULTS)
+
+figures: $(STAMP)  ## metrics, summary, figures and report.html of EXPERIMENT's results
+	$(PYTHON) -m analysis experiments/$(EXPERIMENT).toml --results $(RESULTS)
+
+bench: $(STAMP)  ## time one epoch against the matmul floor and PyTorch; sweep throughput
+	-$(PYTHON) -m pip install --quiet -e '.[bench]' || echo "torch not installed: its row is skipped"
+	$(PYTHON) -m study.bench --out $(RESULTS)/bench/bench.csv
+
+clean:  ## remove the virtual environment and caches (keeps results/ and data/)
+	rm -rf $(VENV) .pytest_cache *.egg-info

@@ -1,0 +1,162 @@
+"""The table of hidden-layer activations: name -> (f, f_prime)."""
+
+import math
+
+import numpy as np
+
+# Derivative convention: f_prime takes the pre-activation z (not f(z)) and returns df/dz
+# elementwise; at relu's kink z = 0 we use the subgradient 0.
+# Both accept `out=` so the trainer can reuse buffers across epochs.
+
+LEAKY_SLOPE = 0.01  # default negative-side slope of leaky_relu
+SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+def relu(z, out=None):
+    return np.maximum(z, 0, out=out)
+
+
+def relu_prime(z, out=None):
+    if out is None:
+        return (z > 0).astype(z.dtype)
+    return np.greater(z, 0, out=out)  # bool results cast into the float buffer
+
+
+def make_leaky_relu(slope=LEAKY_SLOPE):
+    """Return (f, f_prime) for leaky relu with the given negative-side slope."""
+
+    def leaky_relu(z, out=None):
+        # max(z, slope*z) equals leaky relu for 0 <= slope <= 1
+        out = np.multiply(z, slope, out=out)
+        return np.maximum(z, out, out=out)
+
+    def leaky_relu_prime(z, out=None):
+        out = relu_prime(z, out=out)  # 1 where z > 0, else 0
+        out *= 1.0 - slope
+        out += slope
+        return out
+
+    return leaky_relu, leaky_relu_prime
+
+
+def sigmoid(z, out=None):
+    # 0.5 * (1 + tanh(z / 2)) is the logistic function and never overflows, even for |z| = 1e4
+    out = np.multiply(z, 0.5, out=out)
+    np.tanh(out, out=out)
+    out += 1.0
+    out *= 0.5
+    return out
+
+
+def sigmoid_prime(z, out=None):
+    out = sigmoid(z, out=out)
+    return np.multiply(out, 1.0 - out, out=out)
+
+
+def tanh(z, out=None):
+    return np.tanh(z, out=out)
+
+
+def tanh_prime(z, out=None):
+    out = np.tanh(z, out=out)
+    np.square(out, out=out)
+    np.subtract(1.0, out, out=out)
+    return out
+
+
+def elu(z, out=None):
+    # max(z, 0) + expm1(min(z, 0)): exp only ever sees non-positive values, so no overflow
+    neg = np.minimum(z, 0)
+    np.expm1(neg, out=neg)
+    out = np.maximum(z, 0, out=out)
+    out += neg
+    return out
+
+
+def elu_prime(z, out=None):
+    # 1 for z > 0 and e^z otherwise, which is exactly exp(min(z, 0))
+    out = np.minimum(z, 0, out=out)
+    return np.exp(out, out=out)
+
+
+def softplus(z, out=None):
+    # log(1 + e^z) = max(z, 0) + log1p(e^-|z|): stable for any |z|
+    return np.logaddexp(z, 0, out=out)
+
+
+def softplus_prime(z, out=None):
+    return sigmoid(z, out=out)
+
+
+def silu(z, out=None):
+    out = sigmoid(z, out=out)
+    return np.multiply(out, z, out=out)
+
+
+def silu_prime(z, out=None):
+    s = sigmoid(z)
+    out = np.multiply(z, 1.0 - s, out=out)  # s * (1 + z * (1 - s))
+    out += 1.0
+    out *= s
+    return out
+
+
+def gelu(z, out=None):
+    # tanh approximation of GELU (as in Hendrycks & Gimpel); its derivative below is exact for it
+    out = _gelu_inner(z, out=out)
+    np.tanh(out, out=out)
+    out += 1.0
+    out *= z
+    out *= 0.5
+    return out
+
+
+def gelu_prime(z, out=None):
+    # everything that reads z comes before `out` is written: out may be z itself
+    t = np.tanh(_gelu_inner(z))
+    slope = SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * z * z)
+    slope *= z
+    slope *= 1.0 - t * t
+    slope += 1.0 + t
+    return np.multiply(slope, 0.5, out=out)
+
+
+def _gelu_inner(z, out=None):
+    out = np.multiply(z, z, out=out)
+    out *= 0.044715 * z
+    out += z
+    out *= SQRT_2_OVER_PI
+    return out
+
+
+ACTIVATIONS = {
+    "relu": (relu, relu_prime),
+    "leaky_relu": make_leaky_relu(),
+    "sigmoid": (sigmoid, sigmoid_prime),
+    "tanh": (tanh, tanh_prime),
+    "elu": (elu, elu_prime),
+    "softplus": (softplus, softplus_prime),
+    "silu": (silu, silu_prime),
+    "gelu": (gelu, gelu_prime),
+}
+
+# Default initialization per activation: He for the rectifier family, Glorot for squashing ones.
+DEFAULT_INIT = {
+    "relu": "he",
+    "leaky_relu": "he",
+    "elu": "he",
+    "softplus": "he",
+    "silu": "he",
+    "gelu": "he",
+    "sigmoid": "glorot",
+    "tanh": "glorot",
+}
+
+
+def get_activation(name, leaky_slope=LEAKY_SLOPE):
+    """Look up (f, f_prime) by name; leaky_relu takes its slope from `leaky_slope`."""
+    if name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; valid: {', '.join(ACTIVATIONS)}")
+    if name == "leaky_relu" and leaky_slope != LEAKY_SLOPE:
+        return make_leaky_relu(leaky_slope)
+    return ACTIVATIONS[name]

@@ -1,0 +1,24 @@
+"""Result rows: every row carries its run id and its run's whole config."""
+
+import dataclasses
+
+import pandas as pd
+
+from study.train import summarize
+
+
+def config_columns(cfg):
+    """run_id and every config field, flat (hidden sizes as "128,64")."""
+    fields = dataclasses.asdict(cfg)
+    fields["hidden"] = ",".join(str(size) for size in cfg.hidden)
+    return {"run_id": cfg.run_id, **fields}
+
+
+def epoch_table(cfg, result):
+    """One row per recorded epoch, config columns first."""
+    return pd.DataFrame([{**config_columns(cfg), **row} for row in result.rows])
+
+
+def run_row(cfg, result, error=""):
+    """The run's row of runs.csv: config, status, final and best numbers, wall time, error."""
+    return {**config_columns(cfg), **summarize(result), "error": error}
