@@ -5,6 +5,7 @@ import sys
 
 from study.config import ConfigError
 from study.idx import DataError
+from study.lock import LockError
 
 USAGE_ERROR = 2
 
@@ -81,7 +82,7 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         return resolve(args.run)(args) or 0
-    except (ConfigError, DataError) as exc:
+    except (ConfigError, DataError, LockError) as exc:
         print(f"study {args.command}: error: {exc}", file=sys.stderr)
         return USAGE_ERROR
     except KeyboardInterrupt:

@@ -16,6 +16,7 @@ def write_atomic(path, write):
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes 0600 files; results are for sharing
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -28,3 +29,9 @@ def write_csv(path, frame):
 
 def write_json(path, data):
     write_atomic(path, lambda handle: json.dump(data, handle, indent=2, sort_keys=True, default=str))
+
+
+def current_umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

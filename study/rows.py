@@ -4,7 +4,7 @@ import dataclasses
 
 import pandas as pd
 
-from study.train import summarize
+from study.train import SUMMARY_KEYS, summarize
 
 
 def config_columns(cfg):
@@ -22,3 +22,9 @@ def epoch_table(cfg, result):
 def run_row(cfg, result, error=""):
     """The run's row of runs.csv: config, status, final and best numbers, wall time, error."""
     return {**config_columns(cfg), **summarize(result), "error": error}
+
+
+def failed_run_row(cfg, message):
+    """The runs.csv row of a run that raised: no numbers, its error on one line."""
+    return {**config_columns(cfg), **dict.fromkeys(SUMMARY_KEYS), "status": "failed",
+            "error": " ".join(message.split())}

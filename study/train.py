@@ -106,19 +106,27 @@ def train(cfg, data, on_epoch=None):
     return RunResult(rows, status, diverged_at, time.perf_counter() - start)
 
 
+SUMMARY_KEYS = (
+    "status", "diverged_at", "epochs_run", "final_train_cost", "final_train_acc", "final_test_cost",
+    "final_test_acc", "best_train_cost", "best_train_acc", "best_test_cost", "best_test_acc", "wall_seconds",
+)
+
+
 def summarize(result):
     """Final and best costs and accuracies of a run, for its one-line summary and runs.csv."""
     last = result.rows[-1]
-    finite = [r for r in result.rows if np.isfinite(r["train_cost"])] or result.rows
+
+    def best(key, pick):
+        values = [r[key] for r in result.rows if np.isfinite(r[key])]
+        return pick(values) if values else None
+
     return {
         "status": result.status,
         "diverged_at": result.diverged_at,
         "epochs_run": last["epoch"],
         "final_train_cost": last["train_cost"], "final_train_acc": last["train_acc"],
         "final_test_cost": last["test_cost"], "final_test_acc": last["test_acc"],
-        "best_train_cost": min(r["train_cost"] for r in finite),
-        "best_train_acc": max(r["train_acc"] for r in result.rows),
-        "best_test_cost": min(r["test_cost"] for r in finite),
-        "best_test_acc": max(r["test_acc"] for r in result.rows),
+        "best_train_cost": best("train_cost", min), "best_train_acc": best("train_acc", max),
+        "best_test_cost": best("test_cost", min), "best_test_acc": best("test_acc", max),
         "wall_seconds": round(result.seconds, 3),
     }

@@ -1,0 +1,169 @@
+"""The grid runner on real MNIST: tables, resume, kill-and-resume, lock, failures, dask."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from study import sweep as sweep_module
+from study.experiment import load_experiment
+from study.lock import FolderLock
+from study.store import VOLATILE_COLUMNS
+from study.sweep import run_sweep, share
+
+GRID = """
+name = "{name}"
+[base]
+epochs = {epochs}
+hidden = [16]
+n_train = 600
+[grid]
+activation = ["relu", "sigmoid"]
+lr = {lrs}
+seed = [0]
+"""
+
+
+@pytest.fixture(scope="module")
+def data_root():
+    root = os.environ.get("STUDY_DATA_DIR")
+    if not root or not (Path(root) / "mnist").is_dir():
+        pytest.skip("real MNIST not available: set STUDY_DATA_DIR to a folder holding mnist/")
+    return root
+
+
+def experiment(tmp_path, name="g", epochs=4, lrs="[0.1, 5000.0]"):
+    path = tmp_path / f"{name}.toml"
+    path.write_text(GRID.format(name=name, epochs=epochs, lrs=lrs))
+    return path
+
+
+def tables(folder, drop_volatile=True):
+    runs, epochs = (pd.read_csv(Path(folder) / f"{t}.csv") for t in ("runs", "epochs"))
+    if drop_volatile:
+        runs, epochs = (t.drop(columns=[c for c in VOLATILE_COLUMNS if c in t]) for t in (runs, epochs))
+    return runs, epochs
+
+
+def sweep_cli(*args, **kw):
+    return subprocess.run([sys.executable, "-m", "study", "sweep", *map(str, args), "--no-progress"],
+                          capture_output=True, text=True, **kw)
+
+
+def test_tables_are_tidy_and_complete(tmp_path, data_root):
+    trained, total = run_sweep(load_experiment(experiment(tmp_path)), tmp_path / "r", jobs=1, data_dir=data_root)
+    assert (trained, total) == (4, 4)
+    runs, epochs = tables(tmp_path / "r" / "g", drop_volatile=False)
+    assert len(runs) == 4 and runs["run_id"].is_unique
+    assert runs["lr"].dtype == float and runs["seed"].dtype == np.int64
+    assert epochs["epoch"].dtype == np.int64 and epochs["train_cost"].dtype == float
+    assert set(runs["status"]) == {"ok", "diverged"}  # lr 5000 diverges
+    diverged = runs[runs.status == "diverged"]
+    assert (diverged["diverged_at"] < diverged["epochs"]).all()
+    for _, run in runs.iterrows():  # epochs.csv holds every recorded epoch of every run
+        rows = epochs[epochs.run_id == run.run_id]
+        assert list(rows.epoch) == list(range(int(run.epochs_run) + 1))
+        assert rows.iloc[-1].test_acc == pytest.approx(run.final_test_acc)
+        assert (rows.activation == run.activation).all() and (rows.lr == run.lr).all()
+    manifest = (tmp_path / "r" / "g" / "manifest.json").read_text()
+    for key in ('"commit"', '"dirty"', '"numpy"', '"blas"', '"cpu_count"', '"started"', '"ended"', "n_train = 600"):
+        assert key in manifest
+
+
+def test_rerun_skips_finished_runs_and_a_new_rate_trains_only_new_points(tmp_path, data_root):
+    out = tmp_path / "r"
+    run_sweep(load_experiment(experiment(tmp_path, lrs="[0.1]")), out, jobs=1, data_dir=data_root)
+    before = tables(out / "g", drop_volatile=False)
+    assert run_sweep(load_experiment(experiment(tmp_path, lrs="[0.1]")), out, jobs=1, data_dir=data_root) == (0, 2)
+    pd.testing.assert_frame_equal(tables(out / "g", drop_volatile=False)[0], before[0])
+    assert run_sweep(load_experiment(experiment(tmp_path, lrs="[0.1, 0.3]")), out, jobs=1, data_dir=data_root) == (2, 4)
+    runs, _ = tables(out / "g", drop_volatile=False)
+    old = runs[runs.lr == 0.1].reset_index(drop=True)
+    pd.testing.assert_frame_equal(old, before[0])  # the first runs were not retrained
+
+
+def test_killed_sweep_resumes_to_the_same_tables(tmp_path, data_root):
+    path = experiment(tmp_path, epochs=40, lrs="[0.05, 0.1, 0.2, 0.4]")
+    env = {**os.environ, "STUDY_DATA_DIR": data_root}
+    clean = sweep_cli(path, "--results", tmp_path / "clean", "--jobs", "2", env=env)
+    assert clean.returncode == 0, clean.stderr
+    killed = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, "-m", "study", "sweep", str(path), "--results", str(killed),
+                             "--jobs", "2", "--no-progress"], env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    shards = killed / "g" / "shards"
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(shards.glob("*.json"))) < 2:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)  # the driver and its workers, mid-sweep
+    proc.wait()
+    n_before = len(list(shards.glob("*.json")))
+    assert 2 <= n_before < 8, "the kill should land mid-sweep"
+    resumed = sweep_cli(path, "--results", killed, "--jobs", "2", env=env)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{8 - n_before} trained now" in resumed.stdout
+    for got, want in zip(tables(killed / "g"), tables(tmp_path / "clean" / "g")):
+        pd.testing.assert_frame_equal(got, want)
+
+
+def test_a_second_sweep_on_a_locked_folder_is_refused(tmp_path, data_root):
+    path = experiment(tmp_path, lrs="[0.1]")
+    env = {**os.environ, "STUDY_DATA_DIR": data_root}
+    with FolderLock(tmp_path / "r" / "g"):
+        proc = sweep_cli(path, "--results", tmp_path / "r", env=env)
+    assert proc.returncode == 2
+    assert "being written by another sweep" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "r" / "g" / "runs.csv").exists()
+    # a stale lock file left by a killed sweep does not block the next one
+    proc = sweep_cli(path, "--results", tmp_path / "r", env=env)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_a_run_that_raises_is_recorded_as_failed_and_the_sweep_goes_on(tmp_path, data_root, monkeypatch):
+    real_train = sweep_module.train
+
+    def flaky_train(cfg, data, on_epoch=None):
+        if cfg.activation == "sigmoid":
+            raise FloatingPointError("planted failure\nsecond line")
+        return real_train(cfg, data, on_epoch)
+
+    monkeypatch.setattr(sweep_module, "train", flaky_train)
+    run_sweep(load_experiment(experiment(tmp_path, lrs="[0.1]")), tmp_path / "r", jobs=1, data_dir=data_root)
+    runs, epochs = tables(tmp_path / "r" / "g")
+    failed = runs[runs.status == "failed"]
+    assert list(failed.activation) == ["sigmoid"]
+    assert "FloatingPointError: planted failure second line" in failed.iloc[0].error
+    assert set(epochs.activation) == {"relu"}
+    monkeypatch.setattr(sweep_module, "train", real_train)  # failed runs are retried on the next sweep
+    assert run_sweep(load_experiment(experiment(tmp_path, lrs="[0.1]")), tmp_path / "r", jobs=1,
+                     data_dir=data_root) == (1, 2)
+    assert set(tables(tmp_path / "r" / "g")[0].status) == {"ok"}
+
+
+def test_shared_datasets_are_memory_mapped_copies(tmp_path, data_root):
+    from study.data import load
+
+    data = load("mnist", data_root)
+    shared = share(data, tmp_path)
+    assert isinstance(shared.X_train, np.memmap) and not shared.X_train.flags.writeable
+    assert np.array_equal(shared.X_train[:100], data.X_train[:100]) and np.array_equal(shared.y_test, data.y_test)
+
+
+def test_dask_cluster_gives_the_same_tables(tmp_path, data_root):
+    distributed = pytest.importorskip("distributed")
+    path = experiment(tmp_path, lrs="[0.1, 5000.0]")
+    run_sweep(load_experiment(path), tmp_path / "local", jobs=2, data_dir=data_root)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
+                                  dashboard_address=None, processes=True) as cluster:
+        proc = sweep_cli(path, "--results", tmp_path / "dask", "--backend", "dask",
+                         "--scheduler", cluster.scheduler_address,
+                         env={**os.environ, "STUDY_DATA_DIR": data_root})
+    assert proc.returncode == 0, proc.stderr
+    for got, want in zip(tables(tmp_path / "dask" / "g"), tables(tmp_path / "local" / "g")):
+        pd.testing.assert_frame_equal(got, want)
