@@ -26,9 +26,8 @@ def make_leaky_relu(slope=LEAKY_SLOPE):
     """Return (f, f_prime) for leaky relu with the given negative-side slope."""
 
     def leaky_relu(z, out=None):
-        # max(z, slope*z) equals leaky relu for 0 <= slope <= 1
-        out = np.multiply(z, slope, out=out)
-        return np.maximum(z, out, out=out)
+        # max(z, slope*z) equals leaky relu for 0 <= slope <= 1; slope*z is a temporary, as out may be z
+        return np.maximum(z, np.multiply(z, slope), out=out)
 
     def leaky_relu_prime(z, out=None):
         out = relu_prime(z, out=out)  # 1 where z > 0, else 0
@@ -89,8 +88,8 @@ def softplus_prime(z, out=None):
 
 
 def silu(z, out=None):
-    out = sigmoid(z, out=out)
-    return np.multiply(out, z, out=out)
+    s = sigmoid(z)  # a temporary: out may be z itself, which is read again below
+    return np.multiply(s, z, out=out)
 
 
 def silu_prime(z, out=None):
@@ -103,12 +102,10 @@ def silu_prime(z, out=None):
 
 def gelu(z, out=None):
     # tanh approximation of GELU (as in Hendrycks & Gimpel); its derivative below is exact for it
-    out = _gelu_inner(z, out=out)
-    np.tanh(out, out=out)
-    out += 1.0
-    out *= z
-    out *= 0.5
-    return out
+    t = np.tanh(_gelu_inner(z))  # a temporary: out may be z itself, which is read again below
+    t += 1.0
+    t *= z
+    return np.multiply(t, 0.5, out=out)
 
 
 def gelu_prime(z, out=None):

@@ -1,6 +1,7 @@
 """Download the four IDX archives of a dataset, checked against the official SHA-256 sums."""
 
 import hashlib
+import http.client
 import os
 import tempfile
 import urllib.error
@@ -53,7 +54,8 @@ def download_file(stem, target, mirrors, sha256):
         try:
             fetch_verified(url, target, sha256)
             return
-        except (OSError, urllib.error.URLError, ValueError) as exc:
+        # HTTPException: e.g. IncompleteRead when a chunked response is cut off midway
+        except (OSError, urllib.error.URLError, http.client.HTTPException, ValueError) as exc:
             errors.append(f"{url}: {exc}")
     raise DataError("download failed: " + "; ".join(errors))
 

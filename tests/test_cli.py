@@ -1,0 +1,167 @@
+"""The `study` command: help, one-line errors with exit code 2, `train --out`, `data`, both entry points."""
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import SMALL_TEST, SMALL_TRAIN
+from study.activations import ACTIVATIONS
+from study.cli import USAGE_ERROR, build_parser, main
+from study.config import make_config
+
+CONSOLE_SCRIPT = Path(sys.executable).parent / "study"
+EPOCH_COLUMNS = [
+    "run_id", "dataset", "activation", "lr", "epochs", "hidden", "seed", "n_train", "dtype", "init",
+    "leaky_slope", "sharpness_every", "sharpness_samples",
+    "epoch", "train_cost", "train_acc", "test_cost", "test_acc", "grad_norm", "seconds", "sharpness",
+    "stability",
+]
+
+
+def run_cli(argv, capsys):
+    """(exit code, stdout, stderr) of main(argv), in this process."""
+    try:
+        code = main(argv) or 0
+    except SystemExit as exc:
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def subcommands():
+    (action,) = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    return list(action.choices)
+
+
+def test_subcommands_are_the_documented_ones():
+    assert {"train", "data", "gradcheck", "sweep"} <= set(subcommands())
+
+
+@pytest.mark.parametrize("argv", [["--help"], *([name, "--help"] for name in subcommands())], ids=" ".join)
+def test_help_exits_zero(argv, capsys):
+    code, out, err = run_cli(argv, capsys)
+    assert code == 0 and err == ""
+    assert out.startswith("usage: study") and (len(argv) == 1 or f"study {argv[0]}" in out)
+
+
+BAD_ARGS = {
+    "no subcommand": ([], "required"),
+    "lr not a number": (["train", "--lr", "abc"], "--lr"),
+    "unknown activation": (["train", "--activation", "swish"], "unknown activation 'swish'; valid: relu"),
+    "negative lr": (["train", "--lr", "-1"], "lr must be positive"),
+    "zero epochs": (["train", "--epochs", "0"], "epochs must be positive"),
+    "bad hidden": (["train", "--hidden", "12,x"], "hidden must be comma-separated integers"),
+    "zero hidden": (["train", "--hidden", "12,0"], "hidden must be a list of positive integers"),
+    "unknown dtype": (["train", "--dtype", "float16"], "unknown dtype 'float16'"),
+    "unknown init": (["train", "--init", "xavier"], "unknown init 'xavier'"),
+    "unknown dataset": (["train", "--dataset", "cifar"], "unknown dataset 'cifar'"),
+    "n_train too big": (["train", "--n-train", "60001"], "n_train must be at most 60000"),
+    "negative seed": (["train", "--seed", "-3"], "seed must be zero or positive"),
+    "unknown flag": (["train", "--learning-rate", "0.1"], "unrecognized arguments: --learning-rate"),
+    "unknown subcommand": (["fit"], "invalid choice: 'fit'"),
+    "gradcheck seed": (["gradcheck", "--seed", "x"], "--seed"),
+    "missing data": (["train", "--data-dir", "/nonexistent/study-data", "--no-progress"],
+                     "mnist not found (looked in /nonexistent/study-data/mnist"),
+    "missing data for data": (["data", "--data-dir", "/nonexistent/study-data"], "STUDY_DATA_DIR"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_ARGS)
+def test_bad_input_is_one_line_and_exit_2(case, capsys, data_env):
+    argv, words = BAD_ARGS[case]
+    code, out, err = run_cli(argv, capsys)
+    assert code == USAGE_ERROR
+    assert out == ""
+    assert len(err.splitlines()) == 1 and err.endswith("\n"), err
+    assert err.startswith("study") and "error" in err and words in err
+    assert "Traceback" not in err
+
+
+def test_unknown_activation_message_lists_every_choice(capsys, data_env):
+    _, _, err = run_cli(["train", "--activation", "swish"], capsys)
+    assert all(name in err for name in ACTIVATIONS)
+
+
+@pytest.fixture
+def small_data_dir(tmp_path, data_env, idx_folder):
+    idx_folder(tmp_path / "data" / "mnist")
+    return tmp_path / "data"
+
+
+def test_train_writes_the_epoch_table(small_data_dir, tmp_path, capsys):
+    out_csv = tmp_path / "out" / "run.csv"
+    argv = ["train", "--data-dir", str(small_data_dir), "--hidden", "8,4", "--epochs", "3", "--lr", "0.2",
+            "--activation", "tanh", "--seed", "2", "--no-progress", "--out", str(out_csv)]
+    code, out, err = run_cli(argv, capsys)
+    assert code == 0 and err == ""
+    table = pd.read_csv(out_csv)
+    assert list(table.columns) == EPOCH_COLUMNS + ["inactive_1", "inactive_2"]
+    assert list(table["epoch"]) == [0, 1, 2, 3]
+    run_id = make_config({"hidden": "8,4", "epochs": 3, "lr": 0.2, "activation": "tanh", "seed": 2}).run_id
+    assert set(table["run_id"]) == {run_id}
+    assert set(table["hidden"]) == {"8,4"} and set(table["activation"]) == {"tanh"}
+    assert set(table["init"]) == {"auto"} and set(table["n_train"]) == {0}
+    assert table["sharpness"].isna().all()
+    assert table["train_acc"].between(0, 1).all()
+    lines = out.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"tanh lr=0.2 seed=2 [{run_id}]: ok after 3 epochs, train cost ")
+    assert f"{table['train_cost'].iloc[-1]:.4f}" in lines[0] and lines[0].endswith(f"-> {out_csv}")
+
+
+def test_train_without_out_prints_only_the_summary(small_data_dir, capsys):
+    code, out, err = run_cli(["train", "--data-dir", str(small_data_dir), "--hidden", "4", "--epochs", "1",
+                              "--no-progress"], capsys)
+    assert code == 0 and err == "" and len(out.splitlines()) == 1 and "->" not in out
+
+
+def test_data_command_describes_the_folder(small_data_dir, capsys):
+    code, out, err = run_cli(["data", "--data-dir", str(small_data_dir)], capsys)
+    assert code == 0
+    fields = dict(line.split(": ", 1) for line in out.splitlines())
+    assert fields["folder"] == str(small_data_dir / "mnist")
+    assert fields["n_train"] == str(SMALL_TRAIN) and fields["n_test"] == str(SMALL_TEST)
+    assert fields["train_label_counts"] == str([SMALL_TRAIN // 10] * 10)
+
+
+def both_entry_points(*argv, env=None):
+    """[(returncode, stdout, stderr)] of `python -m study` and the `study` console script."""
+    if not CONSOLE_SCRIPT.exists():
+        pytest.skip(f"console script not installed at {CONSOLE_SCRIPT}")
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", **(env or {})}
+    commands = [[sys.executable, "-m", "study", *argv], [str(CONSOLE_SCRIPT), *argv]]
+    done = [subprocess.run(c, capture_output=True, text=True, env=env, timeout=120) for c in commands]
+    return [(p.returncode, p.stdout, p.stderr) for p in done]
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["train", "--lr", "abc"], ["train", "--activation", "swish"]],
+                         ids=" ".join)
+def test_module_and_console_script_agree(argv):
+    module, script = both_entry_points(*argv)
+    assert module == script
+    assert module[0] in (0, USAGE_ERROR) and "Traceback" not in module[2]
+
+
+def test_gradcheck_through_both_entry_points():
+    module, script = both_entry_points("gradcheck")
+    assert module == script and module[0] == 0
+    assert f"all {len(ACTIVATIONS)} activations within" in module[1]
+
+
+def test_train_end_to_end_on_real_data(tmp_path, mnist):
+    if not CONSOLE_SCRIPT.exists():
+        pytest.skip(f"console script not installed at {CONSOLE_SCRIPT}")
+    out_csv = tmp_path / "run.csv"
+    argv = ["train", "--n-train", "500", "--hidden", "16", "--epochs", "2", "--no-progress",
+            "--data-dir", str(mnist.folder.parent), "--out", str(out_csv)]
+    done = subprocess.run([str(CONSOLE_SCRIPT), *argv], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
+    assert done.returncode == 0 and done.stderr == ""
+    assert len(done.stdout.splitlines()) == 1 and "ok after 2 epochs" in done.stdout
+    assert "0 train images also in test" in done.stdout
+    assert len(pd.read_csv(out_csv)) == 3
