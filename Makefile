@@ -40,7 +40,7 @@ sweep: $(STAMP)  ## train experiments/EXPERIMENT.toml (default main) into result
 	$(PYTHON) -m study sweep experiments/$(EXPERIMENT).toml --jobs $(JOBS) --results $(RESULTS)
 
 figures: $(STAMP)  ## metrics, summary, figures and report.html of EXPERIMENT's results
-	$(PYTHON) -m analysis experiments/$(EXPERIMENT).toml --results $(RESULTS)
+	$(PYTHON) -m analysis $(RESULTS)/$(EXPERIMENT)
 
 bench: $(STAMP)  ## time one epoch against the matmul floor and PyTorch; sweep throughput
 	-$(PYTHON) -m pip install --quiet -e '.[bench]' || echo "torch not installed: its row is skipped"

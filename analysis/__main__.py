@@ -1,0 +1,35 @@
+"""python -m analysis RESULTS_FOLDER: metrics, summary, figures and report.html of a sweep's results."""
+
+import argparse
+import sys
+
+from analysis.load import ResultsError
+from analysis.pipeline import analyze
+from analysis.spikiness import SPIKE_TAU
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__)
+    parser.add_argument("folder", help="a results folder holding epochs.csv (and runs.csv), e.g. results/main")
+    parser.add_argument("--tau", type=float, default=SPIKE_TAU,
+                        help=f"spike threshold: cost above (1 + tau) x running minimum (default {SPIKE_TAU})")
+    args = parser.parse_args(argv)
+    if not args.tau > 0:
+        parser.error(f"--tau must be positive, got {args.tau}")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        written = analyze(args.folder, args.tau)
+    except ResultsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,40 @@
+"""Write outputs so that a reader never sees half a file: temporary file beside it, then os.replace."""
+
+import os
+import tempfile
+from pathlib import Path
+
+FIGURE_FORMATS = ("png", "svg")
+DPI = 110
+
+
+def write_atomic(path, write, mode="w"):
+    """Call write(file_object) on a temporary file next to `path`, then move it into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, mode, **({"newline": ""} if "b" not in mode else {})) as handle:
+            write(handle)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600 files; results are for sharing
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def write_csv(path, frame):
+    return write_atomic(path, lambda handle: frame.to_csv(handle, index=False))
+
+
+def write_text(path, text):
+    return write_atomic(path, lambda handle: handle.write(text))
+
+
+def save_figure(figure, folder, stem):
+    """figure as <stem>.png and <stem>.svg in folder; returns the PNG path."""
+    paths = [write_atomic(Path(folder) / f"{stem}.{fmt}",
+                          lambda handle, fmt=fmt: figure.savefig(handle, format=fmt, dpi=DPI), mode="wb")
+             for fmt in FIGURE_FORMATS]
+    return paths[0]
