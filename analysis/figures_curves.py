@@ -21,6 +21,9 @@ def panel_grid(activations, lrs, title, width=2.7, height=2.1, sharey=True):
     return fig, axes
 
 
+CEILING_FACTOR = 3.0  # cost-curve panels end at this multiple of the largest epoch-0 cost
+
+
 def seed_styles(metrics):
     """{seed: line style}: the same seed has the same style in every panel."""
     seeds = sorted(metrics["seed"].unique())
@@ -36,12 +39,16 @@ def seed_runs(metrics, activation, lr):
     return metrics[(metrics["activation"] == activation) & (metrics["lr"] == lr)]
 
 
-def plot_cost_panel(ax, runs, by_run, styles):
-    """One line per seed (log cost), a red X where a run diverged; failed runs are counted in text."""
+def plot_cost_panel(ax, runs, by_run, styles, ceiling):
+    """One line per seed (log cost), a red X where a run diverged; failed runs are counted in text.
+
+    Costs above `ceiling` are drawn at it, so one blow-up does not flatten every other panel.
+    """
     for _, run in runs[runs["run_id"].isin(by_run)].iterrows():
         rows = by_run[run["run_id"]]
         cost = rows["train_cost"].to_numpy(dtype=float)
         shown = np.isfinite(cost) & (cost > 0)
+        cost = np.minimum(cost, ceiling)
         epochs = rows["epoch"].to_numpy(dtype=float)
         ax.plot(epochs[shown], cost[shown], styles[run["seed"]], color=color_of(run["activation"]), lw=1.2)
         if run["diverged"] and shown.any():
@@ -59,11 +66,14 @@ def plot_cost_panel(ax, runs, by_run, styles):
 def cost_curves(metrics, epochs):
     """Grid activation x lr of training cost against epoch, one line per seed."""
     activations, lrs = activations_of(metrics), lrs_of(metrics)
-    fig, axes = panel_grid(activations, lrs, "Training cost per seed (red X: run diverged there)")
+    ceiling = CEILING_FACTOR * float(epochs.loc[epochs["epoch"] == 0, "train_cost"].max())
+    title = (f"Training cost per seed (red X: run diverged there; costs above {ceiling:.3g} = "
+             f"{CEILING_FACTOR:g}x the largest initial cost are drawn at that line)")
+    fig, axes = panel_grid(activations, lrs, title)
     by_run, styles = dict(tuple(epochs.groupby("run_id", sort=False))), seed_styles(metrics)
     for row, activation in enumerate(activations):
         for col, lr in enumerate(lrs):
-            plot_cost_panel(axes[row, col], seed_runs(metrics, activation, lr), by_run, styles)
+            plot_cost_panel(axes[row, col], seed_runs(metrics, activation, lr), by_run, styles, ceiling)
     seed_legend(axes[0, 0], styles, [Line2D([], [], linestyle="none", label="diverged", **DIVERGED_MARK)])
     fig.supxlabel(LABELS["epoch"])
     fig.supylabel(LABELS["train_cost"])

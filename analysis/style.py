@@ -7,8 +7,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 # One color per activation, used in every figure (colorblind-safe Okabe-Ito hues first).
 ACTIVATION_COLORS = {
-    "relu": "#0072B2", "leaky_relu": "#56B4E9", "elu": "#009E73", "gelu": "#CC79A7",
-    "silu": "#D55E00", "softplus": "#E69F00", "tanh": "#7B3294", "sigmoid": "#555555",
+    "relu": "#0072B2", "leaky_relu": "#E69F00", "elu": "#009E73", "gelu": "#CC79A7",
+    "silu": "#D55E00", "softplus": "#56B4E9", "tanh": "#7B3294", "sigmoid": "#555555",
 }
 EXTRA_COLORS = ("#1B9E77", "#A6761D", "#E7298A", "#66A61E", "#8C564B", "#17BECF")  # unknown names
 DIVERGED_MARK = {"marker": "X", "color": "#D62728", "markersize": 9, "zorder": 5}
