@@ -56,6 +56,8 @@ def add_sweep(commands):
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a base setting (repeatable), e.g. --set epochs=20")
     p.add_argument("--jobs", type=int, default=None, help="parallel workers (default: number of cores)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="BLAS threads per job (default: cores // jobs, so jobs x threads = cores)")
     p.add_argument("--backend", default="loky", choices=["loky", "dask"], help="joblib backend")
     p.add_argument("--scheduler", help="dask scheduler address, e.g. tcp://127.0.0.1:8786")
     p.add_argument("--results", default="results", help="results root folder (default results)")

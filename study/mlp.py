@@ -53,6 +53,14 @@ class Workspace:
         self.row_max = np.empty((n, 1), dtype)
         self.row_sum = np.empty((n, 1), dtype)
 
+    def head(self, n):
+        """A workspace for n <= self's rows made of views of self's first n rows: no new memory,
+        but a pass through either overwrites the other's buffers."""
+        view = object.__new__(Workspace)
+        for name, value in vars(self).items():
+            setattr(view, name, [a[:n] for a in value] if isinstance(value, list) else value[:n])
+        return view
+
 
 def forward(theta, sizes, X, f, ws):
     """Logits of the network on X; keeps each hidden layer's Z and H in the workspace."""
@@ -76,7 +84,7 @@ def softmax_cross_entropy(logits, y, ws):
     n = len(y)
     rows = np.arange(n)
     correct = logits.argmax(axis=1) == y
-    np.max(logits, axis=1, keepdims=True, out=ws.row_max)
+    row_max(logits, out=ws.row_max)
     logits -= ws.row_max  # shifted: every row's largest entry is 0
     true_class_shifted = logits[rows, y]  # fancy indexing copies, before exp overwrites
     np.exp(logits, out=logits)
@@ -87,6 +95,16 @@ def softmax_cross_entropy(logits, y, ws):
     logits[rows, y] -= 1.0
     logits /= n  # dlogits = (p - onehot(y)) / n, the gradient of the mean cost
     return cost, float(np.mean(correct))
+
+
+def row_max(a, out):
+    """np.max(a, axis=1, keepdims=True, out=out), same numbers, ~10x faster for 10 columns: a
+    reduction along short rows pays numpy's per-row overhead n times, a column at a time does not."""
+    column = out[:, 0]
+    np.copyto(column, a[:, 0])
+    for j in range(1, a.shape[1]):
+        np.maximum(column, a[:, j], out=column)
+    return out
 
 
 def backward(theta, sizes, X, dlogits, f_prime, ws, grad):

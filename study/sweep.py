@@ -4,7 +4,6 @@ import contextlib
 import os
 import resource
 import shutil
-import tempfile
 import time
 import traceback
 from dataclasses import replace
@@ -34,8 +33,19 @@ def train_one(cfg, data, threads):
             last = traceback.extract_tb(exc.__traceback__)[-1]
             message = f"{type(exc).__name__}: {exc} ({Path(last.filename).name}:{last.lineno})"
             row, epochs = failed_run_row(cfg, message), []
-    row["worker_max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    row["worker_max_rss_mb"] = peak_rss_mb()
     return row, epochs
+
+
+def peak_rss_mb():
+    """This process's peak resident memory so far, MB. Linux's ru_maxrss would also count the
+    parent's peak before the worker was started (it survives fork + exec); VmHWM does not."""
+    try:
+        with open("/proc/self/status") as status:
+            kb = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):  # not Linux: ru_maxrss is the best there is
+        kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(kb / 1024, 1)
 
 
 def share(dataset, folder):
@@ -60,10 +70,11 @@ def threads_per_job(jobs):
 
 
 def run_sweep(experiment, results_root="results", jobs=None, backend="loky", scheduler=None,
-              data_dir=None, on_start=None, on_result=None):
+              data_dir=None, on_start=None, on_result=None, threads=None):
     """Train every run of `experiment` not finished yet; returns (runs trained now, total runs).
 
     on_start(n_done_before, n_total) and on_result(run_row) let a caller show progress.
+    threads: BLAS threads per job (default: cores // jobs; dask workers use 1).
     """
     folder = Path(results_root) / experiment.name
     jobs = jobs or os.cpu_count() or 1
@@ -72,15 +83,15 @@ def run_sweep(experiment, results_root="results", jobs=None, backend="loky", sch
     with FolderLock(folder):
         todo = [cfg for cfg in todo_all if cfg.run_id not in finished_ids(folder, todo_all)]
         execution = {"jobs": jobs, "backend": backend, "scheduler": scheduler,
-                     "threads_per_job": threads_per_job(jobs), "runs_total": len(todo_all),
+                     "threads_per_job": threads or threads_per_job(jobs), "runs_total": len(todo_all),
                      "runs_to_train": len(todo)}
         manifest = build_manifest(experiment, execution, [d.meta for d in loaded.values()])
         write_json(folder / "manifest.json", manifest)
         if on_start:
             on_start(len(todo_all) - len(todo), len(todo_all))
         try:
-            with executor(backend, scheduler, jobs, loaded) as (parallel, shared):
-                threads = execution["threads_per_job"] if backend == "loky" else 1
+            with executor(backend, scheduler, jobs, loaded, folder / ".scratch") as (parallel, shared):
+                threads = execution["threads_per_job"] if backend == "loky" else threads or 1
                 tasks = (delayed(train_one)(cfg, shared[(cfg.dataset, cfg.dtype)], threads) for cfg in todo)
                 for row, epochs in parallel(tasks):
                     write_shard(folder, row, epochs)
@@ -95,10 +106,11 @@ def run_sweep(experiment, results_root="results", jobs=None, backend="loky", sch
 
 
 @contextlib.contextmanager
-def executor(backend, scheduler, jobs, loaded):
+def executor(backend, scheduler, jobs, loaded, scratch):
     """(joblib Parallel, datasets as the workers should receive them) for the backend.
 
-    loky: each dataset is saved once to a scratch folder and memory-mapped by every worker.
+    loky: each dataset is saved once to `scratch` and memory-mapped by every worker; a killed
+    sweep's leftover scratch is removed by the next one (it runs under the folder's lock).
     dask: each dataset is scattered to the workers once; nothing needs a shared filesystem.
     """
     if backend == "dask":
@@ -112,13 +124,10 @@ def executor(backend, scheduler, jobs, loaded):
             stack.enter_context(parallel_config(backend="dask", scatter=list(loaded.values())))
             yield Parallel(n_jobs=-1, return_as="generator_unordered"), loaded
         return
-    scratch = tempfile.mkdtemp(prefix="study-shared-", dir=shm_or_tmp())
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
     try:
         shared = {key: share(dataset, scratch) for key, dataset in loaded.items()}
         yield Parallel(n_jobs=jobs, backend="loky", return_as="generator_unordered", max_nbytes=None), shared
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-
-
-def shm_or_tmp():
-    return "/dev/shm" if os.access("/dev/shm", os.W_OK) else None

@@ -11,6 +11,8 @@ from study.sweep import run_sweep
 def sweep_command(args):
     if args.jobs is not None and args.jobs < 1:
         raise ConfigError(f"--jobs must be at least 1, got {args.jobs}")
+    if args.threads is not None and args.threads < 1:
+        raise ConfigError(f"--threads must be at least 1, got {args.threads}")
     if args.scheduler and args.backend != "dask":
         raise ConfigError("--scheduler needs --backend dask")
     experiment = load_experiment(args.experiment, args.set)  # the whole grid, before any run
@@ -31,7 +33,7 @@ def sweep_command(args):
     start = time.perf_counter()
     try:
         trained, total = run_sweep(experiment, args.results, args.jobs, args.backend, args.scheduler,
-                                   args.data_dir, on_start=start_bar, on_result=show)
+                                   args.data_dir, on_start=start_bar, on_result=show, threads=args.threads)
     except KeyboardInterrupt:
         if bar:
             bar.close()
