@@ -35,17 +35,24 @@ def sweep_command(args):
         trained, total = run_sweep(experiment, args.results, args.jobs, args.backend, args.scheduler,
                                    args.data_dir, on_start=start_bar, on_result=show, threads=args.threads)
     except KeyboardInterrupt:
-        if bar:
-            bar.close()
-        print(f"study sweep: interrupted; finished runs are saved in {args.results}/{experiment.name}/, "
-              "rerun the same command to resume", file=sys.stderr)
-        return 130
+        return stopped(bar, f"interrupted; finished runs are saved in {args.results}/{experiment.name}/", 130)
+    except (OSError, RuntimeError) as exc:  # e.g. a worker process died (joblib's BrokenProcessPool)
+        reason = " ".join(str(exc).split())[:300]
+        return stopped(bar, f"error: the sweep stopped ({type(exc).__name__}: {reason}); finished runs are "
+                            f"saved in {args.results}/{experiment.name}/", 1)
     if bar:
         bar.close()
     seconds = time.perf_counter() - start
     print(f"sweep {experiment.name}: {total} runs ({trained} trained now, {total - trained} already done; "
           f"{counts['ok']} ok, {counts['diverged']} diverged, {counts['failed']} failed) in {seconds:.1f} s "
           f"-> {args.results}/{experiment.name}/")
+
+
+def stopped(bar, message, code):
+    if bar:
+        bar.close()
+    print(f"study sweep: {message}; rerun the same command to resume", file=sys.stderr)
+    return code
 
 
 def last_run(row):

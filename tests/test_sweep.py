@@ -167,3 +167,19 @@ def test_dask_cluster_gives_the_same_tables(tmp_path, data_root):
     assert proc.returncode == 0, proc.stderr
     for got, want in zip(tables(tmp_path / "dask" / "g"), tables(tmp_path / "local" / "g")):
         pd.testing.assert_frame_equal(got, want)
+
+
+def test_a_dead_worker_stops_the_sweep_with_one_line_and_exit_1(tmp_path, monkeypatch, capsys):
+    from joblib.externals.loky.process_executor import BrokenProcessPool
+
+    from study import cli, sweep_command
+
+    def broken(*args, **kwargs):
+        raise BrokenProcessPool("A task has failed to un-serialize.\nDetails follow")
+
+    monkeypatch.setattr(sweep_command, "run_sweep", broken)
+    code = cli.main(["sweep", str(experiment(tmp_path)), "--results", str(tmp_path / "r"), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 1 and len(err.strip().splitlines()) == 1
+    assert "BrokenProcessPool: A task has failed to un-serialize. Details follow" in err
+    assert "rerun the same command to resume" in err
