@@ -94,6 +94,21 @@ def spikes_and_accuracy(metrics):
     return sentences
 
 
+def best_settings_spikiness(summary):
+    """Are the settings that end most accurate spiky or smooth? (Is a spiky curve acceptable?)"""
+    best = best_lr_rows(summary)
+    if best.empty or best["spiky_mean"].isna().all():
+        return []
+    spiky = best[best["spiky_mean"] >= 0.5]
+    if spiky.empty:
+        return ["At every activation's best learning rate the cost curves are smooth."]
+    smooth = best[best["spiky_mean"] < 0.5]
+    tail = f"; smooth for {', '.join(smooth['activation'])}" if len(smooth) else ""
+    return [f"At its best learning rate the cost curves are spiky for {', '.join(spiky['activation'])}{tail}: "
+            "the most accurate runs are ones whose cost rises now and then, so a spiky curve by itself is "
+            "no sign of a bug, as long as the cost keeps falling overall and the run does not diverge."]
+
+
 def interval_text(row):
     diverged = f", {row['n_diverged']:.0f} of them diverged" if row["n_diverged"] else ""
     if row["final_test_acc_n"] < 2:

@@ -5,7 +5,8 @@ import html
 
 import numpy as np
 
-from analysis.narrative import best_activation, eos_sentences, spikes_and_accuracy, spiky_settings
+from analysis.narrative import (best_activation, best_settings_spikiness, eos_sentences, spikes_and_accuracy,
+                                spiky_settings)
 from analysis.spikiness import SPIKE_TAU, UP_RATIO_LIMIT
 
 POOLED_FIELDS = ("dataset", "hidden", "n_train", "epochs", "dtype", "init", "leaky_slope", "sharpness_every")
@@ -90,7 +91,8 @@ def build_report(name, runs, metrics, summary, figures, eos, manifest, tau=SPIKE
                 *[paragraph([note], "note") for note in data_notes(runs, manifest)],
                 "<h2>Which settings give spiky cost curves?</h2>",
                 *[paragraph([s]) for s in spiky_settings(summary, tau)],
-                "<h2>Do the spikes hurt the final accuracy?</h2>", paragraph(spikes_and_accuracy(metrics)),
+                "<h2>Do the spikes hurt the final accuracy?</h2>",
+                paragraph(spikes_and_accuracy(metrics) + best_settings_spikiness(summary)),
                 "<h2>Which activation is best at its best learning rate?</h2>", paragraph(best_activation(summary))]
     if eos is not None:
         sections += ["<h2>Did sharpness reach 2/lr, and does that go with spikes?</h2>",

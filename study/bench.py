@@ -182,7 +182,7 @@ def show(rows):
         cell = {k: "" if row.get(k) is None else row[k] for k in COLUMNS}
         for k in ("median_s", "min_s", "value"):
             cell[k] = f"{float(cell[k]):.3f}" if cell[k] not in ("", k) else cell[k]
-        print(f"{cell['name']:<16}{cell['dtype']:<8}{cell['median_s']:>9}{cell['min_s']:>9}{cell['value']:>9} "
+        print(f"{cell['name']:<28}{cell['dtype']:<8}{cell['median_s']:>9}{cell['min_s']:>9}{cell['value']:>9} "
               f"{cell['unit']:<9}{cell['target']:<8}{cell['meets_target']:<13}{cell['openblas_env']:<13}"
               f"{cell['blas']:<34}{cell['note']}")
 

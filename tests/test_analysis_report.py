@@ -60,6 +60,7 @@ def test_report_embeds_the_figures_and_answers_from_the_numbers(analyzed):
     assert "relu: spiky at lr 1 (spiky seeds: 2/2); smooth at lr 0.1." in text
     assert "tanh: smooth at lr 0.1, 1." in text
     assert "the 2 spiky ones end at 96.78% mean final test accuracy" in text
+    assert "At its best learning rate the cost curves are spiky for relu; smooth for tanh" in text
     assert "At its best learning rate, relu reaches the highest mean final test accuracy: 96.78% at lr 1" in text
     assert "it reached 2/lr (stability = lr x sharpness / 2 >= 0.95) in 2 of them" in text
     assert "1 run(s) failed without epochs" in text
