@@ -26,7 +26,7 @@ within 2% of the full 60000-image training set's.
 Cost. A product costs about 1.3 float64 gradients on the subset (0.06 s for 5000 images on
 784-128-64-10, one core); a measurement takes 3-11 products (5-8 for the first, from a random
 start) and ~140 MB of buffers. With sharpness_every=10, a 40-epoch full-MNIST float32 run takes
-13% more CPU time (/work/notes/sharpness.md has the measurements).
+13% more CPU time (docs/sharpness.md has the measurements).
 """
 
 import numpy as np

@@ -90,19 +90,26 @@ def run_sweep(experiment, results_root="results", jobs=None, backend="loky", sch
         if on_start:
             on_start(len(todo_all) - len(todo), len(todo_all))
         try:
-            with executor(backend, scheduler, jobs, loaded, folder / ".scratch") as (parallel, shared):
-                threads = execution["threads_per_job"] if backend == "loky" else threads or 1
-                tasks = (delayed(train_one)(cfg, shared[(cfg.dataset, cfg.dtype)], threads) for cfg in todo)
-                for row, epochs in parallel(tasks):
-                    write_shard(folder, row, epochs)
-                    assemble(folder, todo_all)
-                    if on_result:
-                        on_result(row)
+            if todo:
+                train_all(todo, todo_all, folder, executor(backend, scheduler, jobs, loaded, folder / ".scratch"),
+                          threads=execution["threads_per_job"] if backend == "loky" else threads or 1,
+                          on_result=on_result)
         finally:
             assemble(folder, todo_all)
             manifest["ended"] = now()
             write_json(folder / "manifest.json", manifest)
     return len(todo), len(todo_all)
+
+
+def train_all(todo, todo_all, folder, pool, threads, on_result):
+    """Train `todo` in the pool; each result becomes a shard and the tables are rebuilt at once."""
+    with pool as (parallel, shared):
+        tasks = (delayed(train_one)(cfg, shared[(cfg.dataset, cfg.dtype)], threads) for cfg in todo)
+        for row, epochs in parallel(tasks):
+            write_shard(folder, row, epochs)
+            assemble(folder, todo_all)
+            if on_result:
+                on_result(row)
 
 
 @contextlib.contextmanager
