@@ -1,7 +1,7 @@
 """The bodies of `study train`, `study data` and `study gradcheck`."""
 
 from study import data as datasets
-from study.config import make_config
+from study.config import FIELDS, make_config
 from study.gradcheck import TOLERANCE, gradcheck_all
 from study.io import write_csv
 from study.rows import epoch_table
@@ -9,12 +9,8 @@ from study.train import summarize, train
 
 
 def config_from_args(args):
-    return make_config({
-        "dataset": args.dataset, "activation": args.activation, "lr": args.lr,
-        "epochs": args.epochs, "hidden": args.hidden, "seed": args.seed, "n_train": args.n_train,
-        "dtype": args.dtype, "init": args.init, "leaky_slope": args.leaky_slope,
-        "sharpness_every": args.sharpness_every, "sharpness_samples": args.sharpness_samples,
-    })
+    """The run config from `study train`'s flags: each config field has a flag of the same name."""
+    return make_config({name: getattr(args, name) for name in FIELDS})
 
 
 def train_command(args):

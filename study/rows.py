@@ -14,9 +14,15 @@ def config_columns(cfg):
     return {"run_id": cfg.run_id, **fields}
 
 
+def epoch_rows(cfg, rows):
+    """The run's epoch rows with its config columns first, as in epochs.csv."""
+    columns = config_columns(cfg)
+    return [{**columns, **row} for row in rows]
+
+
 def epoch_table(cfg, result):
     """One row per recorded epoch, config columns first."""
-    return pd.DataFrame([{**config_columns(cfg), **row} for row in result.rows])
+    return pd.DataFrame(epoch_rows(cfg, result.rows))
 
 
 def run_row(cfg, result, error=""):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from study.io import write_atomic, write_csv
-from study.rows import config_columns
+from study.rows import epoch_rows
 
 VOLATILE_COLUMNS = ("seconds", "wall_seconds", "worker_max_rss_mb")  # differ between reruns
 
@@ -47,7 +47,7 @@ def assemble(folder, configs):
         shard = read_shard(folder, cfg.run_id)
         if shard:
             runs.append(shard["run"])
-            epochs.extend({**config_columns(cfg), **row} for row in shard["epochs"])
+            epochs.extend(epoch_rows(cfg, shard["epochs"]))
     write_csv(Path(folder) / "runs.csv", pd.DataFrame(runs))
     write_csv(Path(folder) / "epochs.csv", pd.DataFrame(epochs))
     return len(runs)
