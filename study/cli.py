@@ -1,9 +1,11 @@
-"""The `study` command: train, data, gradcheck, sweep, figures, bench."""
+"""The `study` command: train, data, gradcheck, sweep."""
 
 import argparse
 import sys
 
+from study import config
 from study.config import ConfigError
+from study.faults import FAULTS
 from study.idx import DataError
 from study.lock import LockError
 
@@ -17,37 +19,68 @@ class Parser(argparse.ArgumentParser):
         self.exit(USAGE_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+# The commands, each imported when it runs so that `study --help` stays fast.
+def run_train(args):
+    from study.commands import train_command
+    return train_command(args)
+
+
+def run_data(args):
+    from study.commands import data_command
+    return data_command(args)
+
+
+def run_gradcheck(args):
+    from study.commands import gradcheck_command
+    return gradcheck_command(args)
+
+
+def run_sweep(args):
+    from study.sweep_command import sweep_command
+    return sweep_command(args)
+
+
+def flag_type(kind):
+    """argparse type of a RunConfig field; tuples (hidden) stay text and are parsed by the config."""
+    return kind if kind in (int, float) else str
+
+
+def default_text(value):
+    return ",".join(map(str, value)) if isinstance(value, tuple) else value
+
+
+def add_run_settings(parser):
+    """One flag per RunConfig field (--n-train for n_train), its default and help from the field."""
+    for name, field in config.FIELDS.items():
+        meta = field.metadata
+        choices = f"; one of {', '.join(meta['choices'])}" if meta["choices"] else ""
+        parser.add_argument(f"--{name.replace('_', '-')}", dest=name, type=flag_type(field.type),
+                            default=default_text(field.default), metavar=name.upper(),
+                            help=f"{meta['help']}{choices} (default {default_text(field.default)})")
+
+
 def add_train(commands):
     p = commands.add_parser("train", help="train one network and write its per-epoch table")
-    p.add_argument("--activation", default="relu", help="hidden activation (default relu)")
-    p.add_argument("--lr", type=float, default=0.1, help="learning rate (default 0.1)")
-    p.add_argument("--epochs", type=int, default=100, help="full-batch updates (default 100)")
-    p.add_argument("--hidden", default="128,64", help="hidden layer sizes (default 128,64)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--dataset", default="mnist", help="mnist or fashion-mnist (default mnist)")
-    p.add_argument("--n-train", type=int, default=0, help="stratified training subset; 0 = all")
-    p.add_argument("--dtype", default="float32", help="float32 or float64 (default float32)")
-    p.add_argument("--init", default="auto", help="auto, he or glorot (default auto)")
-    p.add_argument("--leaky-slope", type=float, default=0.01, help="leaky_relu slope (default 0.01)")
-    p.add_argument("--sharpness-every", type=int, default=0, help="epochs between sharpness measurements; 0 = off")
-    p.add_argument("--sharpness-samples", type=int, default=5000, help="training images for sharpness")
+    add_run_settings(p)
     p.add_argument("--data-dir", help="folder holding <dataset>/ (default: $STUDY_DATA_DIR, cache, download)")
-    p.add_argument("--out", help="CSV file for the per-epoch table")
+    p.add_argument("--out", help="CSV file for the per-epoch table (a new path or a regular file)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.set_defaults(run="study.commands:train_command")
+    p.set_defaults(run=run_train)
 
 
 def add_data(commands):
     p = commands.add_parser("data", help="say where a dataset was found, its counts and pixel statistics")
     p.add_argument("--dataset", default="mnist", help="mnist or fashion-mnist (default mnist)")
     p.add_argument("--data-dir", help="folder holding <dataset>/")
-    p.set_defaults(run="study.commands:data_command")
+    p.set_defaults(run=run_data)
 
 
 def add_gradcheck(commands):
     p = commands.add_parser("gradcheck", help="check every activation's gradients against finite differences")
-    p.add_argument("--seed", type=int, default=0, help="random seed of the small test network")
-    p.set_defaults(run="study.commands:gradcheck_command")
+    p.add_argument("--seed", type=int, default=0, help="random seed of the small test network (>= 0)")
+    p.add_argument("--fault", default="none", choices=list(FAULTS),
+                   help="check a network with this mistake planted (study/faults.py) to see what the check catches")
+    p.set_defaults(run=run_gradcheck)
 
 
 def add_sweep(commands):
@@ -63,7 +96,7 @@ def add_sweep(commands):
     p.add_argument("--results", default="results", help="results root folder (default results)")
     p.add_argument("--data-dir", help="folder holding <dataset>/")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.set_defaults(run="study.sweep_command:sweep_command")
+    p.set_defaults(run=run_sweep)
 
 
 def build_parser():
@@ -74,16 +107,10 @@ def build_parser():
     return parser
 
 
-def resolve(target):
-    """Import `module:function` lazily, so `study --help` stays fast."""
-    module, name = target.split(":")
-    return getattr(__import__(module, fromlist=[name]), name)
-
-
 def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
-        return resolve(args.run)(args) or 0
+        return args.run(args) or 0
     except (ConfigError, DataError, LockError) as exc:
         print(f"study {args.command}: error: {exc}", file=sys.stderr)
         return USAGE_ERROR

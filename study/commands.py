@@ -1,7 +1,12 @@
 """The bodies of `study train`, `study data` and `study gradcheck`."""
 
+import tempfile
+from pathlib import Path
+
 from study import data as datasets
-from study.config import FIELDS, make_config
+from study import config
+from study.config import ConfigError, make_config
+from study.faults import FAULTS
 from study.gradcheck import TOLERANCE, gradcheck_all
 from study.io import write_csv
 from study.rows import epoch_table
@@ -10,18 +15,35 @@ from study.train import summarize, train
 
 def config_from_args(args):
     """The run config from `study train`'s flags: each config field has a flag of the same name."""
-    return make_config({name: getattr(args, name) for name in FIELDS})
+    return make_config({name: getattr(args, name) for name in config.FIELDS})
+
+
+def check_output(path):
+    """Refuse, before training, an --out that would lose the finished run: not a regular file or
+    a new path, or a folder that cannot be written."""
+    path = Path(path)
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise ConfigError(f"--out {path} exists and is not a regular file; give a new path or a regular file")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"--out {path}: cannot write in {path.parent} ({exc.strerror or exc}); "
+                          "choose a writable folder") from None
 
 
 def train_command(args):
     cfg = config_from_args(args)  # validate every flag before loading anything
+    if args.out:
+        check_output(args.out)
     data = datasets.load(cfg.dataset, args.data_dir, cfg.dtype)
     bar = None if args.no_progress else progress_bar(cfg.epochs + 1)
 
     def show(row):
         if bar:
             bar.update(1)
-            bar.set_postfix(cost=f"{row['train_cost']:.4f}", test_acc=f"{row['test_acc']:.4f}")
+            bar.set_postfix(cost=f"{row['train_cost']:.4f}", val_acc=f"{row['val_acc']:.4f}")
 
     result = train(cfg, data, on_epoch=show)
     if bar:
@@ -32,9 +54,10 @@ def train_command(args):
     where = f" -> {args.out}" if args.out else ""
     print(
         f"{cfg.activation} lr={cfg.lr:g} seed={cfg.seed} [{cfg.run_id}]: {s['status']} after "
-        f"{s['epochs_run']} epochs, train cost {s['final_train_cost']:.4f}, test acc "
-        f"{s['final_test_acc']:.4f} (best {s['best_test_acc']:.4f}), "
-        f"{data.meta['train_images_in_test']} train images also in test, {s['wall_seconds']:.1f} s{where}"
+        f"{s['epochs_run']} epochs, train cost {s['final_train_cost']:.4f}, val acc "
+        f"{s['final_val_acc']:.4f} (best {s['best_val_acc'] or float('nan'):.4f}), test acc "
+        f"{s['final_test_acc']:.4f}, {data.meta['train_images_in_test']} train images also in test, "
+        f"{s['wall_seconds']:.1f} s{where}"
     )
 
 
@@ -51,8 +74,13 @@ def data_command(args):
 
 
 def gradcheck_command(args):
-    errors = gradcheck_all(args.seed)
+    if args.seed < 0:
+        raise ConfigError(f"--seed must be zero or positive, got {args.seed}")
+    fault = FAULTS[args.fault]
+    errors = gradcheck_all(args.seed, args.fault)
     width = max(map(len, errors))
+    if args.fault != "none":
+        print(f"fault {args.fault}: {fault.description}")
     for name, err in errors.items():
         print(f"{name:<{width}}  max relative error {err:.2e}  {'ok' if err <= TOLERANCE else 'FAIL'}")
     failed = [name for name, err in errors.items() if err > TOLERANCE]

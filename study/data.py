@@ -23,6 +23,9 @@ SPLIT_FILES = {  # split -> (file stem, number of items)
     "test_labels": ("t10k-labels-idx1-ubyte", N_TEST),
 }
 DATASET_NAMES = ("mnist", "fashion-mnist")
+# The validation images are drawn with their own generator, so every run of a dataset (any seed)
+# holds out the same ones and no run ever trains on another run's validation images.
+VAL_SPLIT_SEED = 20261127
 DTYPES = ("float32", "float64")
 
 
@@ -95,6 +98,7 @@ def load(name="mnist", data_dir=None, dtype="float32", download=True):
         "n_train": len(X_train),
         "n_test": len(X_test),
         "train_images_in_test": count_shared_images(raw["train_images"], raw["test_images"]),
+        "val_split_seed": VAL_SPLIT_SEED,
         "load_seconds": round(time.perf_counter() - start, 3),
     }
     return Dataset(
@@ -125,7 +129,7 @@ def count_shared_images(train_images, test_images):
 def stratified_subset(y, n, rng):
     """Sorted indices of `n` samples with class proportions as in `y`; deterministic given rng."""
     if not 0 < n <= len(y):
-        raise ValueError(f"n_train must be between 1 and {len(y)}, got {n}")
+        raise ValueError(f"a stratified subset needs between 1 and {len(y)} samples, got {n}")
     classes, counts = np.unique(y, return_counts=True)
     exact = counts * n / len(y)
     take = np.floor(exact).astype(int)
@@ -134,6 +138,21 @@ def stratified_subset(y, n, rng):
     take[np.argsort(-(exact - take), kind="stable")[:leftover]] += 1
     chosen = [rng.permutation(np.flatnonzero(y == c))[:k] for c, k in zip(classes, take)]
     return np.sort(np.concatenate(chosen))
+
+
+def split_train_val(y, n_val, n_train, rng):
+    """(training indices, validation indices) into y: a fixed stratified validation set of n_val,
+    then a stratified subset of n_train (0 = all) of the rest, drawn with the run's rng."""
+    if n_val + n_train > len(y):
+        raise DataError(f"n_val ({n_val}) + n_train ({n_train}) exceed the dataset's {len(y)} training images; "
+                        "lower n_val or n_train")
+    rest, val = np.arange(len(y)), np.array([], dtype=np.int64)
+    if n_val:
+        val = stratified_subset(y, n_val, np.random.default_rng(VAL_SPLIT_SEED))
+        rest = np.setdiff1d(rest, val, assume_unique=True)
+    if n_train:
+        rest = rest[stratified_subset(y[rest], n_train, rng)]
+    return rest, val
 
 
 def describe(dataset):

@@ -1,13 +1,16 @@
-"""Experiment files: a TOML [base] of shared settings and a [grid] of lists -> run configs."""
+"""Experiment files: a TOML [base] of shared settings and one [grid] or several [[grid]] -> run configs."""
 
 import itertools
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from study.config import FIELDS, ConfigError, check, make_config
+from study.config import FIELDS, ConfigError, RunConfig, check, check_together
 
 TOP_LEVEL_KEYS = ("name", "description", "base", "grid")
+# A results folder name: one path component, no leading dot, nothing a shell or a URL must quote.
+SAFE_NAME = re.compile(r"\w[\w.,+=@-]{0,127}")
 
 
 @dataclass(frozen=True)
@@ -16,16 +19,15 @@ class Experiment:
     path: str
     text: str  # the file as given, for the manifest
     base: dict
-    grid: dict  # setting -> list of values; the runs are their cartesian product
-    configs: tuple  # RunConfig per run, in grid order, duplicates removed
+    grids: tuple  # one dict (setting -> list of values) per grid block; runs = union of their products
+    configs: tuple  # RunConfig per run, block by block in grid order, duplicates removed
+    overrides: tuple = ()  # the --set KEY=VALUE strings applied, for the manifest
 
 
 def load_experiment(path, overrides=()):
     """Read, override (`key=value` strings) and validate an experiment; ConfigError names key and file."""
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: no such experiment file (see experiments/README.md)")
-    text = path.read_text()
+    text = read_text(path)
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -33,13 +35,48 @@ def load_experiment(path, overrides=()):
     unknown = sorted(set(doc) - set(TOP_LEVEL_KEYS))
     if unknown:
         raise ConfigError(f"{path}: unknown top-level key {unknown[0]!r}; valid: {', '.join(TOP_LEVEL_KEYS)}")
-    name = doc.get("name", path.stem)
-    base, grid = table(doc, "base", path), table(doc, "grid", path)
+    name = check_name(doc.get("name", path.stem), "name" in doc, path)
+    if not isinstance(doc.get("description", ""), str):
+        raise ConfigError(f"{path}: description must be a string")
+    base, blocks = table(doc, "base", path), grid_blocks(doc, path)
     for override in overrides:
         key, value = parse_override(override, path)
-        (grid if key in grid else base)[key] = [value] if key in grid else value
-    check_tables(base, grid, path)
-    return Experiment(name, str(path), text, base, grid, expand(base, grid))
+        for block in blocks:  # an overridden grid axis becomes one shared value
+            block.pop(key, None)
+        base[key] = value
+    labels = block_labels(doc, len(blocks))
+    check_tables(base, blocks, path, labels)
+    grids = tuple(blocks)
+    return Experiment(name, str(path), text, base, grids, expand(base, grids, path, labels), tuple(overrides))
+
+
+def read_text(path):
+    """The file's text; a missing, unreadable, binary or non-UTF-8 file is one ConfigError."""
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such experiment file (see experiments/README.md)")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the experiment file ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not a UTF-8 text file (byte 0x{raw[exc.start]:02x} at offset "
+                          f"{exc.start}); an experiment is a TOML file, see experiments/README.md") from None
+    if "\0" in text:
+        raise ConfigError(f"{path}: a binary file (it holds NUL bytes), not a TOML experiment")
+    return text
+
+
+def check_name(name, given, path):
+    """The experiment's name, which becomes results/<name>/: a single safe file name."""
+    where = "name" if given else f"name {name!r} (the file's stem; set name = \"...\" in the file)"
+    if not isinstance(name, str):
+        raise ConfigError(f"{path}: name must be a string, got {name!r}")
+    if not SAFE_NAME.fullmatch(name):
+        raise ConfigError(f"{path}: {where} {name!r} is not a safe folder name; use 1-128 letters, digits "
+                          "and . _ - + = , @ (not starting with . or -, no / or spaces)")
+    return name
 
 
 def table(doc, key, path):
@@ -49,8 +86,21 @@ def table(doc, key, path):
     return dict(value)
 
 
+def grid_blocks(doc, path):
+    """The grid as a list of blocks: one [grid] table, or each table of a [[grid]] array."""
+    grid = doc.get("grid", {})
+    if isinstance(grid, dict):
+        return [dict(grid)]
+    if not isinstance(grid, list) or not grid:
+        raise ConfigError(f"{path}: grid must be a [grid] table or one or more [[grid]] tables")
+    for number, block in enumerate(grid, start=1):
+        if not isinstance(block, dict):
+            raise ConfigError(f"{path}: [[grid]] block {number} must be a table of settings, got {block!r}")
+    return [dict(block) for block in grid]
+
+
 def parse_override(text, path):
-    """`key=value` -> (key, value); the value is read as TOML, else taken as a plain string."""
+    """`key=value` -> (key, checked value); the value is read as TOML, else taken as a plain string."""
     key, sep, raw = text.partition("=")
     key = key.strip()
     if not sep or not key or not raw.strip():
@@ -58,38 +108,61 @@ def parse_override(text, path):
     if key not in FIELDS:
         raise ConfigError(f"--set {key}: unknown setting; valid: {', '.join(FIELDS)} (for {path})")
     try:
-        return key, tomllib.loads(f"value = {raw.strip()}")["value"]
+        value = tomllib.loads(f"value = {raw.strip()}")["value"]
     except tomllib.TOMLDecodeError:
-        return key, raw.strip()
+        value = raw.strip()
+    try:
+        check(key, value)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: --set {exc}") from None
+    return key, value
 
 
-def check_tables(base, grid, path):
-    for section, keys in (("base", base), ("grid", grid)):
+def block_labels(doc, n_blocks):
+    """How error messages name each grid block: [grid], or [[grid]] block 1, 2, ..."""
+    if isinstance(doc.get("grid", {}), dict):
+        return ["[grid]"]
+    return [f"[[grid]] block {number}" for number in range(1, n_blocks + 1)]
+
+
+def check_tables(base, blocks, path, labels):
+    """Every key known, every grid value a non-empty list, every value valid; errors name the block."""
+    sections = [("[base]", base, False)] + [(label, block, True) for label, block in zip(labels, blocks)]
+    for section, keys, _ in sections:
         for key in keys:
             if key not in FIELDS:
-                raise ConfigError(f"{path}: [{section}] unknown setting {key!r}; valid: {', '.join(FIELDS)}")
-    for key, values in grid.items():
-        if not isinstance(values, list) or not values:
-            raise ConfigError(f"{path}: [grid] {key} must be a non-empty list of values, got {values!r}")
-        if key in base:
-            raise ConfigError(f"{path}: {key} is in both [base] and [grid]; keep it in one")
-        if key == "hidden" and not all(isinstance(v, list) for v in values):
-            raise ConfigError(f"{path}: [grid] hidden must be a list of lists, e.g. [[128, 64], [256]]")
-    # every value on its own, so the message can say which section and key is wrong
-    values_by_section = [("base", key, [value]) for key, value in base.items()]
-    values_by_section += [("grid", key, values) for key, values in grid.items()]
-    for section, key, values in values_by_section:
-        for value in values:
-            try:
-                check(key, value)
-            except ConfigError as exc:
-                raise ConfigError(f"{path}: [{section}] {exc}") from None
+                raise ConfigError(f"{path}: {section} unknown setting {key!r}; valid: {', '.join(FIELDS)}")
+    for section, block, _ in sections[1:]:
+        for key, values in block.items():
+            if not isinstance(values, list) or not values:
+                raise ConfigError(f"{path}: {section} {key} must be a non-empty list of values, got {values!r}")
+            if key in base:
+                raise ConfigError(f"{path}: {key} is in both [base] and {section}; keep it in one")
+            if key == "hidden" and not all(isinstance(v, list) for v in values):
+                raise ConfigError(f"{path}: {section} hidden must be a list of lists, e.g. [[128, 64], [256]]")
+    for section, keys, is_grid in sections:  # every value on its own, so the message names the key
+        for key, values in keys.items():
+            for value in values if is_grid else [values]:
+                try:
+                    check(key, value)
+                except ConfigError as exc:
+                    raise ConfigError(f"{path}: {section} {exc}") from None
 
 
-def expand(base, grid):
-    """One RunConfig per point of the grid (values already checked), duplicates removed."""
+def expand(base, grids, path, labels):
+    """One RunConfig per point of each block's product, in order, duplicates removed.
+
+    Each value was checked on its own already; here each run's settings are checked together.
+    """
+    shared = {key: check(key, value) for key, value in base.items()}
     configs = {}
-    for point in itertools.product(*grid.values()):
-        cfg = make_config({**base, **dict(zip(grid, point))})
-        configs.setdefault(cfg.run_id, cfg)
+    for label, block in zip(labels, grids):
+        axes = {key: [check(key, value) for value in values] for key, values in block.items()}
+        for point in itertools.product(*axes.values()):
+            cfg = RunConfig(**shared, **dict(zip(axes, point)))
+            try:
+                check_together(cfg)
+            except ConfigError as exc:
+                raise ConfigError(f"{path}: {label} {exc}") from None
+            configs.setdefault(cfg.run_id, cfg)
     return tuple(configs.values())

@@ -52,6 +52,7 @@ class Workspace:
         self.logits = np.empty((n, sizes[-1]), dtype)
         self.row_max = np.empty((n, 1), dtype)
         self.row_sum = np.empty((n, 1), dtype)
+        self.losses = np.empty(n, dtype)  # per-sample -log p(y) of the last softmax_cross_entropy
 
     def head(self, n):
         """A workspace for n <= self's rows made of views of self's first n rows: no new memory,
@@ -90,7 +91,9 @@ def softmax_cross_entropy(logits, y, ws):
     np.exp(logits, out=logits)
     np.sum(logits, axis=1, keepdims=True, out=ws.row_sum)
     # -log p(y) = log(sum_k e^shifted_k) - shifted_y; sum over samples, then divide by n
-    cost = float(np.sum(np.log(ws.row_sum[:, 0]) - true_class_shifted, dtype=np.float64)) / n
+    losses = np.log(ws.row_sum[:, 0], out=ws.losses)
+    losses -= true_class_shifted
+    cost = float(np.sum(losses, dtype=np.float64)) / n
     logits /= ws.row_sum  # probabilities p
     logits[rows, y] -= 1.0
     logits /= n  # dlogits = (p - onehot(y)) / n, the gradient of the mean cost

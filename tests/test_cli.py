@@ -16,10 +16,11 @@ from study.config import make_config
 
 CONSOLE_SCRIPT = Path(sys.executable).parent / "study"
 EPOCH_COLUMNS = [
-    "run_id", "dataset", "activation", "lr", "epochs", "hidden", "seed", "n_train", "dtype", "init",
-    "leaky_slope", "sharpness_every", "sharpness_samples",
-    "epoch", "train_cost", "train_acc", "test_cost", "test_acc", "grad_norm", "seconds", "sharpness",
-    "stability",
+    "run_id", "dataset", "activation", "lr", "epochs", "hidden", "seed", "n_train", "n_val", "dtype", "init",
+    "leaky_slope", "optimizer", "batch_size", "beta", "beta1", "beta2", "eps", "fault", "sharpness_every",
+    "sharpness_samples",
+    "epoch", "updates", "train_cost", "train_acc", "val_cost", "val_acc", "test_cost", "test_acc", "grad_norm",
+    "seconds", "sharpness", "stability",
 ]
 
 
@@ -96,18 +97,19 @@ def small_data_dir(tmp_path, data_env, idx_folder):
 def test_train_writes_the_epoch_table(small_data_dir, tmp_path, capsys):
     out_csv = tmp_path / "out" / "run.csv"
     argv = ["train", "--data-dir", str(small_data_dir), "--hidden", "8,4", "--epochs", "3", "--lr", "0.2",
-            "--activation", "tanh", "--seed", "2", "--no-progress", "--out", str(out_csv)]
+            "--activation", "tanh", "--seed", "2", "--n-val", "10", "--no-progress", "--out", str(out_csv)]
     code, out, err = run_cli(argv, capsys)
     assert code == 0 and err == ""
     table = pd.read_csv(out_csv)
     assert list(table.columns) == EPOCH_COLUMNS + ["inactive_1", "inactive_2"]
     assert list(table["epoch"]) == [0, 1, 2, 3]
-    run_id = make_config({"hidden": "8,4", "epochs": 3, "lr": 0.2, "activation": "tanh", "seed": 2}).run_id
+    run_id = make_config({"hidden": "8,4", "epochs": 3, "lr": 0.2, "activation": "tanh", "seed": 2, "n_val": 10}).run_id
     assert set(table["run_id"]) == {run_id}
     assert set(table["hidden"]) == {"8,4"} and set(table["activation"]) == {"tanh"}
     assert set(table["init"]) == {"auto"} and set(table["n_train"]) == {0}
     assert table["sharpness"].isna().all()
-    assert table["train_acc"].between(0, 1).all()
+    assert table["train_acc"].between(0, 1).all() and table["val_acc"].between(0, 1).all()
+    assert set(table["n_val"]) == {10} and (table["val_acc"] * 10).round(9).mod(1).eq(0).all()  # of 10 images
     lines = out.splitlines()
     assert len(lines) == 1
     assert lines[0].startswith(f"tanh lr=0.2 seed=2 [{run_id}]: ok after 3 epochs, train cost ")
@@ -115,7 +117,7 @@ def test_train_writes_the_epoch_table(small_data_dir, tmp_path, capsys):
 
 
 def test_train_without_out_prints_only_the_summary(small_data_dir, capsys):
-    code, out, err = run_cli(["train", "--data-dir", str(small_data_dir), "--hidden", "4", "--epochs", "1",
+    code, out, err = run_cli(["train", "--data-dir", str(small_data_dir), "--hidden", "4", "--epochs", "1", "--n-val", "0",
                               "--no-progress"], capsys)
     assert code == 0 and err == "" and len(out.splitlines()) == 1 and "->" not in out
 

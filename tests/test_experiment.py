@@ -1,5 +1,7 @@
 """Experiment files: grid expansion, overrides, and one-line errors before anything runs."""
 
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -71,7 +73,17 @@ def test_run_id_depends_on_every_field(tmp_path):
     ("[base\n", [], "not valid TOML"),
     ("", ["epochs"], "expected KEY=VALUE"),
     ("", ["speed=3"], "--set speed: unknown setting"),
-    ("", ["epochs=-3"], "[base] epochs must be positive"),
+    ("", ["epochs=-3"], "--set epochs must be positive"),
+    ("[[grid]]\nlr = [0.1]\n[[grid]]\nlr = [-1.0]\n", [], "[[grid]] block 2 lr must be positive"),
+    ("[[grid]]\nlr = [0.1]\n[[grid]]\nspeed = [1]\n", [], "[[grid]] block 2 unknown setting 'speed'"),
+    ("[[grid]]\nlr = [0.1]\n[[grid]]\nlr = []\n", [], "[[grid]] block 2 lr must be a non-empty list"),
+    ("[base]\nlr = 0.1\n[[grid]]\nseed = [0]\n[[grid]]\nlr = [0.2]\n", [], "lr is in both [base] and [[grid]] block 2"),
+    ("[[grid]]\nseed = [0]\n[[grid]]\nhidden = [8]\n", [], "[[grid]] block 2 hidden must be a list of lists"),
+    ("grid = [1]\n", [], "[[grid]] block 1 must be a table"),
+    ("[[grid]]\nseed = [0]\n[[grid]]\nn_train = [100, 5]\n", [], "[[grid]] block 2 n_train must be 0 (all) or at least"),
+    ("grid = []\n", [], "one or more [[grid]] tables"),
+    ("name = 5\n", [], "name must be a string, got 5"),
+    ("description = 5\n", [], "description must be a string"),
 ])
 def test_bad_experiments_name_the_key_and_the_file(tmp_path, text, overrides, expected):
     path = write(tmp_path, text)
@@ -109,3 +121,79 @@ def test_cli_rejects_bad_grids_with_one_line_and_writes_nothing(tmp_path, text, 
 def test_shipped_experiments_are_valid_and_named_after_their_file(path):
     exp = load_experiment(path)
     assert exp.name == path.stem and exp.configs
+
+
+UNION = """
+name = "u"
+[base]
+epochs = 3
+[[grid]]
+activation = ["relu", "tanh"]
+lr = [0.1, 0.2]
+[[grid]]
+activation = ["sigmoid"]
+lr = [1.0, 3.0]
+[[grid]]
+activation = ["tanh"]
+lr = [0.2, 0.5]
+"""
+
+
+def test_grid_array_is_the_union_of_each_blocks_product_in_order(tmp_path):
+    exp = load_experiment(write(tmp_path, UNION))
+    points = [(cfg.activation, cfg.lr) for cfg in exp.configs]
+    # block 1, then block 2, then block 3 without (tanh, 0.2) which block 1 already holds
+    assert points == [("relu", 0.1), ("relu", 0.2), ("tanh", 0.1), ("tanh", 0.2),
+                      ("sigmoid", 1.0), ("sigmoid", 3.0), ("tanh", 0.5)]
+    assert len(exp.grids) == 3 and all(cfg.epochs == 3 for cfg in exp.configs)
+
+
+def test_one_grid_table_and_a_one_block_array_give_the_same_runs(tmp_path):
+    table = load_experiment(write(tmp_path, GOOD, "a.toml"))
+    array = load_experiment(write(tmp_path, GOOD.replace("[grid]", "[[grid]]"), "b.toml"))
+    assert [c.run_id for c in table.configs] == [c.run_id for c in array.configs]
+
+
+def test_blocks_may_vary_different_keys_and_default_the_rest(tmp_path):
+    text = "[base]\nepochs = 2\n[[grid]]\nlr = [0.5]\n[[grid]]\nseed = [3]\n[[grid]]\n"
+    exp = load_experiment(write(tmp_path, text))
+    # the empty block is the one run of [base] and defaults
+    assert [(c.lr, c.seed, c.epochs) for c in exp.configs] == [(0.5, 0, 2), (0.1, 3, 2), (0.1, 0, 2)]
+
+
+def test_set_replaces_an_axis_in_every_block_that_has_it(tmp_path):
+    exp = load_experiment(write(tmp_path, UNION), ["lr=0.7"])
+    assert [(c.activation, c.lr) for c in exp.configs] == [("relu", 0.7), ("tanh", 0.7), ("sigmoid", 0.7)]
+    assert exp.overrides == ("lr=0.7",)
+
+
+@pytest.mark.parametrize("name", ["../x", "a/b", "/abs/path", "", ".", "..", ".hidden", "-flag", "a b",
+                                  "line\nbreak", "x" * 129])
+def test_unsafe_names_are_refused(tmp_path, name):
+    path = write(tmp_path, f"name = {json.dumps(name)}\n")  # a TOML basic string, escapes included
+    with pytest.raises(ConfigError, match="not a safe folder name") as info:
+        load_experiment(path)
+    assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["main", "quick-2", "lr=0.5,epochs=20", "v1.2", "résumé"])
+def test_safe_names_are_accepted(tmp_path, name):
+    assert load_experiment(write(tmp_path, f'name = "{name}"\n')).name == name
+
+
+def test_an_unsafe_file_stem_is_refused_with_a_hint(tmp_path):
+    with pytest.raises(ConfigError, match="the file's stem; set name"):
+        load_experiment(write(tmp_path, "", "my exp.toml"))
+
+
+@pytest.mark.parametrize("content, expected", [
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a UTF-8 text file (byte 0x89 at offset 0)"),
+    (b"name = 'x'\n\x00\x01\x02", "a binary file"),
+    ("name = 'caf\u00e9'\n".encode("latin-1"), "not a UTF-8 text file (byte 0xe9"),
+])
+def test_binary_or_non_utf8_files_are_one_clear_error(tmp_path, content, expected):
+    path = tmp_path / "bin.toml"
+    path.write_bytes(content)
+    with pytest.raises(ConfigError, match=re.escape(expected)) as info:
+        load_experiment(path)
+    assert str(path) in str(info.value)

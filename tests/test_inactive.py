@@ -3,11 +3,13 @@
 import numpy as np
 import pytest
 
-from study import train as train_module
+from study import optimizers
+from study import run as run_module
 from study.activations import ACTIVATIONS, get_activation
 from study.config import make_config
 from study.mlp import layers
-from study.train import INACTIVE_TOLERANCE, derivative_floor, inactive_fractions, train
+from study.run import INACTIVE_TOLERANCE, derivative_floor, inactive_fractions
+from study.train import train
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -88,8 +90,8 @@ def direct_inactive_fractions(theta, sizes, X, activation):
 @pytest.mark.parametrize("activation", ["relu", "leaky_relu"])
 def test_train_reports_planted_dead_units(activation, make_dataset, monkeypatch):
     data = make_dataset(n_train=100, n_features=12)
-    cfg = make_config({"activation": activation, "lr": 0.1, "epochs": 4, "hidden": [8, 6]})
-    real_init, real_step, seen = train_module.init_params, train_module.step, {}
+    cfg = make_config({"activation": activation, "lr": 0.1, "epochs": 4, "hidden": [8, 6], "n_val": 0})
+    real_init, real_step, seen = run_module.init_params, optimizers.step, {}
 
     def init_with_dead_units(sizes, *args):
         theta = real_init(sizes, *args)
@@ -100,8 +102,8 @@ def test_train_reports_planted_dead_units(activation, make_dataset, monkeypatch)
         seen["theta"] = theta  # the trainer updates this one array in place
         real_step(theta, grad, lr)
 
-    monkeypatch.setattr(train_module, "init_params", init_with_dead_units)
-    monkeypatch.setattr(train_module, "step", step_and_keep)
+    monkeypatch.setattr(run_module, "init_params", init_with_dead_units)
+    monkeypatch.setattr(optimizers, "step", step_and_keep)
     result = train(cfg, data)
     assert result.status == "ok" and len(result.rows) == cfg.epochs + 1
     assert all(row["inactive_1"] >= 3 / 8 for row in result.rows)

@@ -25,7 +25,7 @@ def mnist_shaped():
 
 
 def single_and_double(data, **settings):
-    cfg = {"hidden": (64, 32), "epochs": EPOCHS, "lr": STABLE_LR, **settings}
+    cfg = {"hidden": (64, 32), "epochs": EPOCHS, "lr": STABLE_LR, "n_val": 0, **settings}
     return [train(make_config({**cfg, "dtype": dtype}), data) for dtype in ("float32", "float64")]
 
 
@@ -48,7 +48,7 @@ def test_float32_follows_float64_on_real_mnist(mnist):
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_a_run_computes_in_its_dtype(mnist_shaped, dtype):
-    run = start_run(make_config({"hidden": (8,), "dtype": dtype}), mnist_shaped)
+    run = start_run(make_config({"hidden": (8,), "dtype": dtype, "n_val": 0}), mnist_shaped)
     arrays = [run.X, run.X_test, run.theta, run.grad, *run.ws.Z, *run.ws.H, run.ws.logits]
     assert {a.dtype for a in arrays} == {np.dtype(dtype)}
 
@@ -65,7 +65,7 @@ def test_blocked_column_reduce_is_exact(shape):
 def test_test_pass_in_the_training_buffers_changes_no_row(mnist_shaped):
     """The test set's forward pass reuses the training buffers' first rows; the rows must equal
     those of a run with buffers of its own (they would not if it ran before the dead-unit count)."""
-    cfg = make_config({"hidden": (16, 8), "epochs": 5, "lr": 0.3, "activation": "leaky_relu"})
+    cfg = make_config({"hidden": (16, 8), "epochs": 5, "lr": 0.3, "activation": "leaky_relu", "n_val": 0})
     shared, separate = start_run(cfg, mnist_shaped), start_run(cfg, mnist_shaped)
     assert np.shares_memory(shared.ws_test.Z[0], shared.ws.Z[0])
     separate.ws_test = Workspace(separate.sizes, len(separate.X_test), cfg.dtype)
@@ -75,7 +75,7 @@ def test_test_pass_in_the_training_buffers_changes_no_row(mnist_shaped):
 
 
 def test_test_set_larger_than_training_set_gets_its_own_buffers(mnist_shaped):
-    run = start_run(make_config({"hidden": (8,), "n_train": 100}), mnist_shaped)
+    run = start_run(make_config({"hidden": (8,), "n_train": 100, "n_val": 0}), mnist_shaped)
     assert run.ws_test.Z[0].shape == (200, 8) and not np.shares_memory(run.ws_test.Z[0], run.ws.Z[0])
 
 

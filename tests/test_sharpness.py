@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from study import sharpness
+from study import optimizers
 from study import train as train_module
 from study.activations import ACTIVATIONS
 from study.config import make_config
@@ -145,15 +146,15 @@ def test_trainer_records_sharpness_of_its_parameters(make_dataset, monkeypatch):
     data = make_dataset(n_train=60, n_features=8)
     cfg = make_config({
         "activation": "tanh", "lr": 0.5, "epochs": 4, "hidden": [5], "sharpness_every": 2,
-        "sharpness_samples": 60,  # the whole training set, so the test knows the subset
+        "sharpness_samples": 60, "n_val": 0,  # the whole training set, so the test knows the subset
     })
-    real_step, seen = train_module.step, {}
+    real_step, seen = optimizers.step, {}
 
     def step_and_keep(theta, grad, lr):
         seen["theta"] = theta  # the trainer updates this one array in place
         real_step(theta, grad, lr)
 
-    monkeypatch.setattr(train_module, "step", step_and_keep)
+    monkeypatch.setattr(optimizers, "step", step_and_keep)
     rows = train_module.train(cfg, data).rows
     assert [row["sharpness"] is not None for row in rows] == [True, False, True, False, True]
     f, f_prime = ACTIVATIONS["tanh"]

@@ -7,16 +7,17 @@ import numpy as np
 import pytest
 
 from conftest import synthetic_dataset
-from study import train as train_module
+from study import run as run_module
 from study.activations import ACTIVATIONS
 from study.config import make_config
-from study.train import EPOCH_COLUMNS, diverged, derivative_floor, inactive_fractions, summarize, train
+from study.run import derivative_floor, diverged, inactive_fractions
+from study.train import EPOCH_COLUMNS, summarize, train
 
 HIDDEN = (16, 8)
 
 
 def run(data, **settings):
-    return train(make_config({"hidden": HIDDEN, "epochs": 10, "lr": 0.1, **settings}), data)
+    return train(make_config({"hidden": HIDDEN, "epochs": 10, "lr": 0.1, "n_val": 0, **settings}), data)
 
 
 def without_seconds(rows):
@@ -96,13 +97,13 @@ def test_divergence_rule():
 
 def test_n_train_uses_a_stratified_subset(data, monkeypatch):
     seen = []
-    original = train_module.cost_and_grad
+    original = run_module.cost_and_grad
 
     def spy(theta, sizes, X, y, *args):
         seen.append((X.shape, np.bincount(y, minlength=10)))
         return original(theta, sizes, X, y, *args)
 
-    monkeypatch.setattr(train_module, "cost_and_grad", spy)
+    monkeypatch.setattr(run_module, "cost_and_grad", spy)
     result = run(data, n_train=50, epochs=2)
     assert [shape for shape, _ in seen] == [(50, data.X_train.shape[1])] * 3
     np.testing.assert_array_equal(seen[0][1], [5] * 10)  # 20 per class in 200 -> 5 per class in 50
@@ -119,7 +120,7 @@ def test_float32_and_float64_agree(data, activation):
 
 def test_on_epoch_sees_every_row(data):
     seen = []
-    result = train(make_config({"hidden": HIDDEN, "epochs": 4}), data, on_epoch=seen.append)
+    result = train(make_config({"hidden": HIDDEN, "epochs": 4, "n_val": 0}), data, on_epoch=seen.append)
     assert seen == result.rows
 
 
