@@ -5,6 +5,8 @@ STAMP      := $(VENV)/.installed
 EXPERIMENT ?= main
 JOBS       ?= 2
 RESULTS    ?= results
+# The studies whose analysed results are shipped in results/reference/ (make reference).
+REFERENCE  ?= main confirm kink learner optimizers long
 # Offline machines: use the shared MNIST folder when it exists and nothing else was said.
 ifeq ($(STUDY_DATA_DIR),)
   ifneq ($(wildcard ../shared/data/mnist),)
@@ -13,7 +15,7 @@ ifeq ($(STUDY_DATA_DIR),)
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help install test gradcheck data sweep figures report bench clean
+.PHONY: help install test gradcheck data sweep confirm figures reference bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -39,12 +41,22 @@ data: $(STAMP)  ## say where MNIST was found, its counts and pixel statistics
 sweep: $(STAMP)  ## train experiments/EXPERIMENT.toml (default main) into results/<name>/
 	$(PYTHON) -m study sweep experiments/$(EXPERIMENT).toml --jobs $(JOBS) --results $(RESULTS)
 
+experiments/confirm.toml:
+	$(PYTHON) -m analysis.confirm $(RESULTS)/main --seeds 10 --out $@
+
+confirm: $(STAMP) experiments/confirm.toml  ## stage 2: the validation-selected rates of results/main, 10 paired seeds
+	$(PYTHON) -m study sweep experiments/confirm.toml --jobs $(JOBS) --results $(RESULTS)
+
 figures: $(STAMP)  ## metrics, summary, figures and report.html of EXPERIMENT's results
 	$(PYTHON) -m analysis $(RESULTS)/$(EXPERIMENT)
 
-bench: $(STAMP)  ## time one epoch against the matmul floor and PyTorch; sweep throughput
+reference: $(STAMP)  ## analyse the REFERENCE studies and copy tables, figures, reports to results/reference/
+	for name in $(REFERENCE); do $(PYTHON) -m analysis $(RESULTS)/$$name > /dev/null || exit 1; done
+	$(PYTHON) -m analysis.reference $(RESULTS) $(REFERENCE) --out results/reference
+
+bench: $(STAMP)  ## run every benchmark, python -m bench (what each measures: docs/performance.md)
 	-$(PYTHON) -m pip install --quiet -e '.[bench]' || echo "torch not installed: its row is skipped"
-	$(PYTHON) -m study.bench --out $(RESULTS)/bench/bench.csv
+	$(PYTHON) -m bench --out $(RESULTS)/bench/bench.csv
 
 clean:  ## remove the virtual environment and caches (keeps results/ and data/)
 	rm -rf $(VENV) .pytest_cache *.egg-info

@@ -5,6 +5,7 @@ import sys
 
 from analysis.load import ResultsError
 from analysis.pipeline import analyze
+from analysis.report import headline
 from analysis.spikiness import SPIKE_TAU
 
 
@@ -22,12 +23,17 @@ def parse_args(argv):
 def main(argv=None):
     args = parse_args(argv)
     try:
-        written = analyze(args.folder, args.tau)
+        written, analysis = analyze(args.folder, args.tau)
     except ResultsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    for path in written:
-        print(path)
+    tables = [p.name for p in written if p.suffix == ".csv"]
+    figures = [p for p in written if p.parent.name == "figures"]
+    report = [p for p in written if p.name == "report.html"][0]
+    print(f"wrote {', '.join(tables)} and {len(figures)} figure file(s) into {report.parent}")
+    print(f"report: {report}")
+    for line in headline(analysis):
+        print(f"  {line}")
     return 0
 
 

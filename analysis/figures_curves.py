@@ -1,146 +1,118 @@
-"""Figures drawn from the epoch rows: cost curves, accuracy at the best lr, sharpness."""
+"""Curves over epochs, one panel per setting: rows activation (and extra axes) x columns lr: cost, sharpness."""
 
 import numpy as np
+import seaborn as sns
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter, NullFormatter
 
-from analysis.style import DIVERGED_MARK, LABELS, activations_of, color_of, lr_text, lrs_of, plt
-
-SEED_STYLES = ("-", "--", ":", "-.")
-
-
-def panel_grid(activations, lrs, title, width=2.7, height=2.1, sharey=True):
-    """A figure with one panel per (activation row, lr column), sharing the epoch axis."""
-    size = (1.2 + width * len(lrs), 1.0 + height * len(activations))
-    fig, axes = plt.subplots(len(activations), len(lrs), figsize=size, sharex=True, sharey=sharey,
-                             squeeze=False, layout="constrained")
-    fig.suptitle(title, fontsize=12)
-    for row, activation in enumerate(activations):
-        for col, lr in enumerate(lrs):
-            axes[row, col].set_title(f"{activation}, lr {lr_text(lr)}", color=color_of(activation))
-    return fig, axes
-
+from analysis.figures_facets import extra_axes, in_order, panel_rows, run_facets, with_facet
+from analysis.style import DIVERGED_MARK, LABELS, SEED_DASHES, color_of, lr_text, lrs_of, plain_log_axis, titled
 
 CEILING_FACTOR = 3.0  # cost-curve panels end at this multiple of the largest epoch-0 cost
 
 
-def seed_styles(metrics):
-    """{seed: line style}: the same seed has the same style in every panel."""
-    seeds = sorted(metrics["seed"].unique())
-    return {seed: SEED_STYLES[rank % len(SEED_STYLES)] for rank, seed in enumerate(seeds)}
+def seed_dashes(metrics):
+    """{seed: dash pattern}: the same seed has the same line style in every panel."""
+    return {seed: SEED_DASHES[rank % len(SEED_DASHES)] for rank, seed in enumerate(sorted(metrics["seed"].unique()))}
 
 
-def seed_legend(ax, styles, extra=()):
-    handles = [Line2D([], [], color="0.3", ls=style, label=f"seed {seed:g}") for seed, style in styles.items()]
+def seed_legend(ax, dashes, extra=()):
+    handles = [Line2D([], [], color="0.3", **({"dashes": d} if d else {"ls": "-"}), label=f"seed {seed:g}")
+               for seed, d in dashes.items()]
     ax.legend(handles=[*handles, *extra], fontsize=7, loc="best")
 
 
-def seed_runs(metrics, activation, lr):
-    return metrics[(metrics["activation"] == activation) & (metrics["lr"] == lr)]
+def panel_grid(metrics, epochs, width=2.75, height=2.2, sharey=True):
+    """(fig, {(row, lr): (ax, runs of metrics, their epoch rows)}), one row of panels per activation and
+    combination of extra axes, one column per lr; every panel is titled and coloured by its activation."""
+    labelled = with_facet(metrics, extra_axes(metrics))
+    rows, lrs = in_order(labelled["panel_row"]), lrs_of(metrics)
+    fig, axes = panel_rows(len(rows), len(lrs), width, height, sharey=sharey)
+    curves = dict(tuple(run_facets(metrics, epochs).groupby(["panel_row", "lr"], sort=False)))
+    first = labelled.drop_duplicates("panel_row").set_index("panel_row")
+    panels = {}
+    for (r, row), (c, lr) in ((r, c) for r in enumerate(rows) for c in enumerate(lrs)):
+        activation, facet, ax = first.loc[row, "activation"], first.loc[row, "facet"], axes[r, c]
+        runs = labelled[(labelled["panel_row"] == row) & (labelled["lr"] == lr)]
+        panels[row, lr] = (ax, runs, curves.get((row, lr), epochs.iloc[0:0]))
+        ax.set_title(f"{activation}, lr {lr_text(lr)}" + (f"\n{facet}" if facet else ""), color=color_of(activation))
+    return fig, panels
 
 
-def plot_cost_panel(ax, runs, by_run, styles, ceiling):
-    """One line per seed (log cost), a red X where a run diverged; failed runs are counted in text.
+def plot_cost_panel(ax, curves, runs, dashes, ceiling):
+    """One line per seed (log cost), a red X where a run diverged; spiky/diverged/failed counted in text.
 
     Costs above `ceiling` are drawn at it, so one blow-up does not flatten every other panel.
     """
-    for _, run in runs[runs["run_id"].isin(by_run)].iterrows():
-        rows = by_run[run["run_id"]]
-        cost = rows["train_cost"].to_numpy(dtype=float)
-        shown = np.isfinite(cost) & (cost > 0)
-        cost = np.minimum(cost, ceiling)
-        epochs = rows["epoch"].to_numpy(dtype=float)
-        ax.plot(epochs[shown], cost[shown], styles[run["seed"]], color=color_of(run["activation"]), lw=1.2)
-        if run["diverged"] and shown.any():
-            last = np.flatnonzero(shown)[-1]
-            ax.plot(epochs[last], cost[last], linestyle="none", **DIVERGED_MARK)
+    cost = curves["train_cost"].to_numpy(dtype=float)
+    shown = curves.assign(cost=np.where(np.isfinite(cost) & (cost > 0), np.minimum(cost, ceiling), np.nan))
+    if len(shown):
+        sns.lineplot(data=shown, x="epoch", y="cost", units="run_id", estimator=None, style="seed",
+                     dashes=dashes, color=color_of(runs["activation"].iloc[0]), lw=1.2, legend=False, ax=ax)
+    for run_id in runs.loc[runs["diverged"].eq(True), "run_id"]:
+        finite = shown[(shown["run_id"] == run_id) & shown["cost"].notna()]
+        if len(finite):
+            ax.plot(finite["epoch"].iloc[-1], finite["cost"].iloc[-1], linestyle="none", **DIVERGED_MARK)
     notes = [f"{(runs['status'] == s).sum()} {s}" for s in ("diverged", "failed") if (runs["status"] == s).any()]
     spiky = runs["spiky"].dropna()
     if len(spiky):
         notes.insert(0, f"spiky {int(spiky.astype(bool).sum())}/{len(spiky)}")
-    ax.text(0.97, 0.95, ", ".join(notes), transform=ax.transAxes, ha="right", va="top", fontsize=8,
-            bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none"})
-    ax.set_yscale("log")
+    ax.text(0.97, 0.95, ", ".join(notes) if len(runs) else "no runs", transform=ax.transAxes, ha="right", va="top",
+            fontsize=8, bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none"})
 
 
 def cost_curves(metrics, epochs):
-    """Grid activation x lr of training cost against epoch, one line per seed."""
-    activations, lrs = activations_of(metrics), lrs_of(metrics)
+    """Grid (activation [| extra axes]) x lr of training cost against epoch, one line per seed."""
     ceiling = CEILING_FACTOR * float(epochs.loc[epochs["epoch"] == 0, "train_cost"].max())
-    title = (f"Training cost per seed (red X: run diverged there; costs above {ceiling:.3g} = "
-             f"{CEILING_FACTOR:g}x the largest initial cost are drawn at that line)")
-    fig, axes = panel_grid(activations, lrs, title)
-    by_run, styles = dict(tuple(epochs.groupby("run_id", sort=False))), seed_styles(metrics)
-    for row, activation in enumerate(activations):
-        for col, lr in enumerate(lrs):
-            plot_cost_panel(axes[row, col], seed_runs(metrics, activation, lr), by_run, styles, ceiling)
-    seed_legend(axes[0, 0], styles, [Line2D([], [], linestyle="none", label="diverged", **DIVERGED_MARK)])
-    fig.supxlabel(LABELS["epoch"])
-    fig.supylabel(LABELS["train_cost"])
+    fig, panels = panel_grid(metrics, epochs)
+    dashes = seed_dashes(metrics)
+    for ax, runs, curves in panels.values():
+        plot_cost_panel(ax, curves, runs, dashes, ceiling)
+        ax.set(yscale="log", xlabel="", ylabel="")
+    first = next(iter(panels.values()))[0]
+    plain_log_axis(first.yaxis)  # the y axis is shared: one call labels every panel
+    seed_legend(first, dashes, [Line2D([], [], linestyle="none", label="diverged", **DIVERGED_MARK)])
+    titled(fig, "Training cost per seed (red X: the run diverged there).\n"
+                f"Costs above {ceiling:.3g} ({CEILING_FACTOR:g}x the largest initial cost) are drawn at that value.")
+    fig.supxlabel(LABELS["epoch"], fontsize=10)
+    fig.supylabel(LABELS["train_cost"], fontsize=10)
     return fig
 
 
-def best_lr_curves(metrics, summary, epochs):
-    """Test accuracy against epoch for each activation at its own best lr (full range and zoom)."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
-    fig.suptitle("Test accuracy of each activation at its best learning rate (one line per seed)", fontsize=12)
-    by_run, styles = dict(tuple(epochs.groupby("run_id", sort=False))), seed_styles(metrics)
-    finals = []
-    for _, best in summary[summary["is_best_lr"]].iterrows():
-        runs = seed_runs(metrics, best["activation"], best["lr"])
-        finals += list(100 * runs.loc[runs["status"] == "ok", "final_test_acc"].dropna())
-        label = f"{best['activation']} (lr {lr_text(best['lr'])})"
-        for _, run in runs[runs["run_id"].isin(by_run)].iterrows():
-            rows = by_run[run["run_id"]]
-            for ax in axes:
-                ax.plot(rows["epoch"], 100 * rows["test_acc"], styles[run["seed"]],
-                        color=color_of(best["activation"]), lw=1.1, alpha=0.85, label=label)
-            label = None  # one legend entry per activation
-    if finals:  # zoom on the second half, where the runs that did not diverge ended
-        axes[1].set_ylim(max(0.0, min(finals) - 2.0), min(100.5, max(finals) + 1.0))
-        axes[1].set_xlim(epochs["epoch"].max() / 2, epochs["epoch"].max() + 0.5)
-    for ax, title in zip(axes, ("whole run", "zoom on the final accuracies")):
-        ax.set(title=title, xlabel=LABELS["epoch"], ylabel=LABELS["test_acc"])
-    axes[0].legend(fontsize=8, loc="lower right")
-    return fig
-
-
-def plot_sharpness_panel(ax, runs, by_run, lr, styles):
+def plot_sharpness_panel(ax, curves, lr, dashes):
     """Sharpness per seed with the 2/lr line; the cost on a twin log axis on the same epochs."""
     cost_ax = ax.twinx()
-    top = 2 / lr
-    for _, run in runs[runs["run_id"].isin(by_run)].iterrows():
-        rows = by_run[run["run_id"]]
-        style = styles[run["seed"]]
-        measured = rows[np.isfinite(rows["sharpness"].to_numpy(dtype=float))]
-        ax.plot(measured["epoch"], measured["sharpness"], style, marker=".", color=color_of(run["activation"]), lw=1.2)
-        top = max(top, float(measured["sharpness"].max()) if len(measured) else top)
-        cost = rows["train_cost"].to_numpy(dtype=float)
-        shown = np.isfinite(cost) & (cost > 0)
-        cost_ax.plot(rows["epoch"].to_numpy()[shown], cost[shown], style, color="0.6", lw=0.8)
+    measured = curves[np.isfinite(curves["sharpness"].to_numpy(dtype=float))]
+    if len(measured):
+        sns.lineplot(data=measured, x="epoch", y="sharpness", units="run_id", estimator=None, style="seed",
+                     dashes=dashes, marker=".", color=color_of(measured["activation"].iloc[0]), lw=1.2,
+                     legend=False, ax=ax)
+    cost = curves["train_cost"].to_numpy(dtype=float)
+    shown = curves.assign(cost=np.where(np.isfinite(cost) & (cost > 0), cost, np.nan))
+    if shown["cost"].notna().any():
+        sns.lineplot(data=shown, x="epoch", y="cost", units="run_id", estimator=None, style="seed", dashes=dashes,
+                     color="0.6", lw=0.8, legend=False, ax=cost_ax)
     ax.axhline(2 / lr, color="black", ls="--", lw=1)
+    top = max(2 / lr, float(measured["sharpness"].max()) if len(measured) else 0.0)
     ax.set_ylim(0, 1.15 * top)  # from 0, so that the distance to 2/lr reads the same in every panel
-    cost_ax.set_yscale("log")
-    cost_ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    cost_ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.set(xlabel="", ylabel="")
+    cost_ax.set(yscale="log", ylabel="")
+    plain_log_axis(cost_ax.yaxis)
     cost_ax.tick_params(axis="y", labelsize=7, colors="0.45")
     cost_ax.grid(False)
     return cost_ax
 
 
 def sharpness_curves(metrics, epochs):
-    """Grid activation x lr: sharpness against epoch, the 2/lr line, the cost on a twin axis."""
-    activations, lrs = activations_of(metrics), lrs_of(metrics)
-    title = "Sharpness against 2/lr (dashed), with the training cost (grey, right axis)"
-    fig, axes = panel_grid(activations, lrs, title, width=3.0, sharey=False)
-    by_run, styles = dict(tuple(epochs.groupby("run_id", sort=False))), seed_styles(metrics)
-    for row, activation in enumerate(activations):
-        for col, lr in enumerate(lrs):
-            cost_ax = plot_sharpness_panel(axes[row, col], seed_runs(metrics, activation, lr), by_run, lr, styles)
-            if col == len(lrs) - 1:
-                cost_ax.set_ylabel("training cost (nats, log)", color="0.45")
-    seed_legend(axes[0, 0], styles, [Line2D([], [], color="black", ls="--", label="2 / lr"),
-                                      Line2D([], [], color="0.6", label="training cost")])
-    fig.supxlabel(LABELS["epoch"])
-    fig.supylabel(LABELS["sharpness"])
+    """Grid (activation [| extra axes]) x lr: sharpness against epoch, 2/lr, cost on a twin axis."""
+    fig, panels = panel_grid(metrics, epochs, width=3.0, sharey=False)
+    dashes, last_lr = seed_dashes(metrics), lrs_of(metrics)[-1]
+    for (_, lr), (ax, _, curves) in panels.items():
+        cost_ax = plot_sharpness_panel(ax, curves, lr, dashes)
+        if lr == last_lr:
+            cost_ax.set_ylabel("training cost (nats, log)", color="0.45")
+    seed_legend(next(iter(panels.values()))[0], dashes, [Line2D([], [], color="black", ls="--", label="2 / lr"),
+                                                         Line2D([], [], color="0.6", label="training cost")])
+    titled(fig, "Sharpness against 2/lr (dashed), with the training cost (grey, right axis)")
+    fig.supxlabel(LABELS["epoch"], fontsize=10)
+    fig.supylabel(LABELS["sharpness"], fontsize=10)
     return fig

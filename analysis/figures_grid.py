@@ -1,106 +1,15 @@
-"""Figures drawn from the per-setting summary: heatmaps, accuracy against lr, inactive units."""
+"""Figures against learning rate: accuracy with its interval, inactive units; a panel per extra-axis value."""
 
 import numpy as np
+import seaborn as sns
+from matplotlib.lines import Line2D
 
+from analysis.figures_facets import extra_axes, in_order, panel_rows, with_facet, wrapped_panels
 from analysis.metrics import inactive_columns
-from analysis.style import LABELS, activations_of, color_of, lr_text, lrs_of, plt
+from analysis.style import (ACCURACY_VIEWS, LABELS, accuracy_view, activations_of, color_of, lr_text, lrs_of,
+                            palette, selected, titled)
 
-
-def grid_values(summary, column, activations, lrs):
-    """summary[column] as an (activation x lr) array, NaN where a setting is missing."""
-    table = summary.set_index(["activation", "lr"])[column]
-    return np.array([[table.get((a, lr), np.nan) for lr in lrs] for a in activations], dtype=float)
-
-
-def heatmap(ax, values, activations, lrs, cmap, vmin, vmax, cell_text):
-    """values as colored cells with cell_text(row, col) written in each; NaN cells grey."""
-    ax.set_facecolor("0.85")
-    image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto")
-    for r in range(len(activations)):
-        for c in range(len(lrs)):
-            shade = (values[r, c] - vmin) / (vmax - vmin) if np.isfinite(values[r, c]) else 0.0
-            ax.text(c, r, cell_text(r, c), ha="center", va="center", fontsize=8,
-                    color="white" if shade > 0.6 else "black")
-    ax.set_xticks(range(len(lrs)), [lr_text(lr) for lr in lrs])
-    ax.set_yticks(range(len(activations)), activations)
-    for label in ax.get_yticklabels():
-        label.set_color(color_of(label.get_text()))
-    ax.set(xlabel="learning rate", ylabel="activation")
-    ax.grid(False)
-    return image
-
-
-def diverged_note(summary, activations, lrs):
-    diverged = grid_values(summary, "n_diverged", activations, lrs)
-    trained = grid_values(summary, "n_runs", activations, lrs) - grid_values(summary, "n_failed", activations, lrs)
-    return lambda r, c: f"\n{diverged[r, c]:.0f}/{trained[r, c]:.0f} div." if diverged[r, c] > 0 else ""
-
-
-def figure_size(activations, lrs, panels):
-    return (1.5 + panels * (1.6 + 1.15 * len(lrs)), 1.8 + 0.55 * len(activations))
-
-
-def spikiness_heatmaps(summary, tau):
-    """Share of seeds with a spiky curve, and the mean number of spikes, over activation x lr."""
-    activations, lrs = activations_of(summary), lrs_of(summary)
-    fig, axes = plt.subplots(1, 2, figsize=figure_size(activations, lrs, 2), layout="constrained")
-    fig.suptitle("Spikiness of the training cost (mean over seeds; diverged runs: before they diverged)", fontsize=11)
-    note = diverged_note(summary, activations, lrs)
-    spiky = 100 * grid_values(summary, "spiky_mean", activations, lrs)
-    spikes = grid_values(summary, "n_spikes_mean", activations, lrs)
-    image = heatmap(axes[0], spiky, activations, lrs, "Reds", 0, 100,
-                    lambda r, c: (f"{spiky[r, c]:.0f}%" if np.isfinite(spiky[r, c]) else "n/a") + note(r, c))
-    fig.colorbar(image, ax=axes[0], label="runs classified spiky (%)")
-    axes[0].set_title("runs classified spiky (%)")
-    top = max(1.0, float(np.nanmax(spikes)) if np.isfinite(spikes).any() else 1.0)
-    image = heatmap(axes[1], spikes, activations, lrs, "Oranges", 0, top,
-                    lambda r, c: (f"{spikes[r, c]:.1f}" if np.isfinite(spikes[r, c]) else "n/a") + note(r, c))
-    fig.colorbar(image, ax=axes[1], label="spikes per run (count)")
-    axes[1].set_title(f"excursions > {tau:.0%} above the running minimum (count)")
-    return fig
-
-
-def accuracy_heatmap(summary):
-    """Mean final test accuracy over activation x lr; the best lr of each activation is starred."""
-    activations, lrs = activations_of(summary), lrs_of(summary)
-    fig, ax = plt.subplots(figsize=figure_size(activations, lrs, 1.3), layout="constrained")
-    fig.suptitle("Final test accuracy, mean over seeds (%)\n* = best learning rate of the activation", fontsize=11)
-    accuracy = 100 * grid_values(summary, "final_test_acc_mean", activations, lrs)
-    best = grid_values(summary, "is_best_lr", activations, lrs) == 1
-    note = diverged_note(summary, activations, lrs)
-    finite = accuracy[np.isfinite(accuracy)]
-    low = float(np.floor(np.percentile(finite, 10))) if len(finite) else 0.0
-    image = heatmap(ax, accuracy, activations, lrs, "viridis", min(low, 99.0), 100,
-                    lambda r, c: (f"{accuracy[r, c]:.1f}{'*' if best[r, c] else ''}"
-                                  if np.isfinite(accuracy[r, c]) else "n/a") + note(r, c))
-    fig.colorbar(image, ax=ax, label=LABELS["test_acc"])
-    return fig
-
-
-def accuracy_vs_lr(summary):
-    """Mean final test accuracy against lr per activation, with the 95% interval across seeds."""
-    fig, ax = plt.subplots(figsize=(7.5, 4.5), layout="constrained")
-    ax.set_title("Final test accuracy against learning rate\n(bars: 95% interval across seeds; star: best lr)")
-    activations = activations_of(summary)
-    for rank, activation in enumerate(activations):
-        rows = summary[summary["activation"] == activation].sort_values("lr")
-        # nudge each activation sideways (by a few % of lr) so that overlapping bars stay apart
-        shifted = rows["lr"] * 10 ** (0.015 * (rank - (len(activations) - 1) / 2))
-        mean = 100 * rows["final_test_acc_mean"].to_numpy(dtype=float)
-        low = 100 * rows["final_test_acc_ci_low"].to_numpy(dtype=float)
-        high = 100 * rows["final_test_acc_ci_high"].to_numpy(dtype=float)
-        spread = np.nan_to_num(np.vstack([mean - low, high - mean]))
-        ax.errorbar(shifted, mean, yerr=spread, color=color_of(activation), marker="o", ms=4, capsize=3,
-                    label=activation)
-        best = rows["is_best_lr"].to_numpy(dtype=bool)
-        ax.plot(shifted.to_numpy()[best], mean[best], "*", color=color_of(activation), ms=14, mec="black")
-    log_lr_axis(ax, lrs_of(summary))
-    means = 100 * summary["final_test_acc_mean"].dropna()
-    # intervals of 2-seed settings can span far beyond 0-100%: keep the means readable
-    ax.set_ylim(max(0.0, means.min() - 5.0) if len(means) else 0.0, 100.5)
-    ax.set(xlabel=LABELS["lr"], ylabel=LABELS["test_acc"])
-    ax.legend(fontsize=8, title="activation")
-    return fig
+SELECTED_MARK = {"marker": "*", "markersize": 14, "markeredgecolor": "black", "linestyle": "none"}
 
 
 def log_lr_axis(ax, lrs):
@@ -110,19 +19,90 @@ def log_lr_axis(ax, lrs):
     ax.minorticks_off()
 
 
+def activation_legend(fig, activations, extra=()):
+    """One legend of the activation colours (and `extra` entries) right of the panels, where it hides no data."""
+    handles = [Line2D([], [], color=color_of(a), marker="o", ms=4, label=a) for a in activations]
+    fig.legend(handles=[*handles, *extra], title="activation", loc="outside right center")
+
+
+def facet_panels(frame, wrap=3, width=5.8, height=3.6):
+    """(fig, {facet: panel}, frame with `facet`): one panel per combination of extra axes (one without)."""
+    labelled = with_facet(frame, extra_axes(frame))
+    facets = in_order(labelled["facet"])
+    fig, axes = wrapped_panels(len(facets), wrap, width, height)
+    for facet, ax in zip(facets, axes):
+        ax.set_title(facet)
+    return fig, dict(zip(facets, axes)), labelled
+
+
+def clipped_spread(rows, column):
+    """(below, above) the mean (%) of the 95% interval of `column`, cut at 0 and 100% (0 when unknown).
+
+    An accuracy cannot leave 0-100%, whatever a t interval over two seeds says.
+    """
+    mean = 100 * rows[f"{column}_mean"].to_numpy(dtype=float)
+    low = np.clip(100 * rows[f"{column}_ci_low"].to_numpy(dtype=float), 0, 100)
+    high = np.clip(100 * rows[f"{column}_ci_high"].to_numpy(dtype=float), 0, 100)
+    return np.clip(np.nan_to_num(np.vstack([mean - low, high - mean])), 0, None)
+
+
+def plot_accuracy_panel(ax, rows, column, activations):
+    """Mean accuracy per activation against lr, its 95% interval cut to 0-100%, a star at the selected lr."""
+    for rank, activation in enumerate(activations):
+        mine = rows[rows["activation"] == activation].sort_values("lr")
+        if mine.empty:
+            continue
+        # nudge each activation sideways (by a few % of lr) so that overlapping bars stay apart
+        shifted = mine["lr"].to_numpy(dtype=float) * 10 ** (0.015 * (rank - (len(activations) - 1) / 2))
+        mean = 100 * mine[f"{column}_mean"].to_numpy(dtype=float)
+        sns.lineplot(x=shifted, y=mean, color=color_of(activation), marker="o", markersize=5, errorbar=None, ax=ax)
+        ax.errorbar(shifted, mean, yerr=clipped_spread(mine, column), fmt="none", ecolor=color_of(activation),
+                    capsize=3)
+        chosen = mine["selected"].to_numpy(dtype=bool)
+        ax.plot(shifted[chosen], mean[chosen], color=color_of(activation), **SELECTED_MARK)
+
+
+def accuracy_vs_lr(summary):
+    """Mean validation accuracy (which chose) against lr per activation, with its 95% interval across seeds."""
+    view_name = accuracy_view(summary)
+    view = ACCURACY_VIEWS[view_name]
+    activations, lrs = activations_of(summary), lrs_of(summary)
+    # wide enough for every activation's bar to stand apart at each lr
+    fig, panels, labelled = facet_panels(summary.assign(selected=selected(summary)),
+                                         width=max(5.8, 0.18 * len(lrs) * len(activations)))
+    for facet, ax in panels.items():
+        plot_accuracy_panel(ax, labelled[labelled["facet"] == facet], view["column"], activations)
+        log_lr_axis(ax, lrs)
+        ax.set(xlabel=LABELS["lr"], ylabel=view["axis"])
+    means = 100 * summary[f"{view['column']}_mean"].dropna()
+    # the lower end follows the means, so that one collapsed setting does not squeeze the others
+    next(iter(panels.values())).set_ylim(max(0.0, means.min() - 5.0) if len(means) else 0.0, 100.5)
+    star = [Line2D([], [], color="0.4", label="selected lr", **SELECTED_MARK)] if view_name == "validation" else []
+    activation_legend(fig, activations, star)
+    titled(fig, f"{view['what']}, against learning rate.\nPoints: mean over seeds; bars: 95% t interval "
+                "across seeds, cut at 0 and 100%" + ("; star: selected lr." if star else "."))
+    return fig
+
+
 def inactive_units(metrics):
-    """Fraction of inactive units per hidden layer at the end, against lr, per activation."""
+    """Fraction of inactive units per hidden layer at the end, against lr, per activation (mean over seeds)."""
     layers = inactive_columns(metrics, "final_inactive_")
-    fig, axes = plt.subplots(1, len(layers), figsize=(1 + 4.2 * len(layers), 3.8), squeeze=False,
-                             layout="constrained")
-    fig.suptitle("Inactive hidden units at the end of training, mean over seeds\n"
-                 "(|f'| at its floor on every training sample)", fontsize=11)
-    means = metrics.groupby(["activation", "lr"], sort=False)[layers].mean().reset_index()
-    for ax, layer in zip(axes[0], layers):
-        for activation in activations_of(metrics):
-            rows = means[means["activation"] == activation].sort_values("lr")
-            ax.plot(rows["lr"], 100 * rows[layer], marker="o", ms=4, color=color_of(activation), label=activation)
+    labelled = with_facet(metrics, extra_axes(metrics))
+    long = labelled.melt(id_vars=["activation", "lr", "facet"], value_vars=layers, var_name="layer",
+                         value_name="inactive")
+    long["layer"] = "hidden layer " + long["layer"].str.rsplit("_", n=1).str[-1]
+    long["inactive"] = 100 * long["inactive"].astype(float)
+    activations, facets = activations_of(metrics), in_order(labelled["facet"])
+    fig, axes = panel_rows(len(facets), len(layers), 4.2, 3.2)
+    for (r, facet), (c, layer) in ((r, c) for r in enumerate(facets) for c in enumerate(in_order(long["layer"]))):
+        ax = axes[r, c]
+        sns.lineplot(data=long[(long["facet"] == facet) & (long["layer"] == layer)], x="lr", y="inactive",
+                     hue="activation", hue_order=activations, palette=palette(activations), marker="o",
+                     markersize=5, errorbar=None, legend=False, ax=ax)  # the line is the mean over seeds
+        ax.set_title(layer + (f"\n{facet}" if facet else ""))
         log_lr_axis(ax, lrs_of(metrics))
-        ax.set(title=f"hidden layer {layer.rsplit('_', 1)[-1]}", xlabel=LABELS["lr"], ylabel=LABELS["inactive"])
-    axes[0, 0].legend(fontsize=8)
+        ax.set(xlabel=LABELS["lr"], ylabel=LABELS["inactive"])
+    activation_legend(fig, activations)
+    titled(fig, "Inactive hidden units at the end of training, mean over seeds\n"
+                "(|f'| at its floor on every training sample)")
     return fig

@@ -6,6 +6,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.axes import MEASUREMENT_COLUMNS, MEASUREMENT_PREFIXES, epoch_config_columns
+from analysis.checks import check_epochs, check_ok_costs
+from analysis.errors import ResultsError
+
 # The trainer stops a run whose cost is non-finite or above this multiple of its epoch-0 cost;
 # repeated here (the analysis never imports the trainer) to label runs that runs.csv does not list.
 DIVERGENCE_FACTOR = 10.0
@@ -14,21 +18,24 @@ NUMERIC_EPOCH_COLUMNS = ("lr", "seed", "epoch")  # must parse; costs and accurac
 RUN_KEYS = ("run_id", "activation", "lr", "seed")
 
 
-class ResultsError(Exception):
-    """The results folder is missing or its files are not in the expected format."""
-
-
 def load_results(folder):
     """(runs, epochs) of a results folder; runs has one row per run with a `status` column."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ResultsError(f"no results folder at {folder}; run `make sweep` first or pass an existing folder")
-    epochs = read_epochs(folder)
-    listed = read_csv(folder / "runs.csv")
+    epochs = read_epochs(folder)  # in file order, so that errors can name the data row
+    listed = read_csv(table_path(folder, "runs"))
     runs = merge_runs(listed, runs_from_epochs(epochs), folder)
     if runs.empty:
         raise ResultsError(f"{folder} holds no runs (epochs.csv and runs.csv are missing or empty)")
-    return runs, epochs
+    check_ok_costs(epochs, dict(zip(runs["run_id"], runs["status"])), table_path(folder, "epochs"))
+    return runs, epochs.sort_values(["run_id", "epoch"], kind="stable").reset_index(drop=True)
+
+
+def table_path(folder, stem):
+    """<stem>.csv, or <stem>.csv.gz where only the compressed table exists (as in results/reference/)."""
+    plain, packed = folder / f"{stem}.csv", folder / f"{stem}.csv.gz"
+    return packed if packed.is_file() and not plain.is_file() else plain
 
 
 def read_csv(path):
@@ -45,8 +52,8 @@ def read_csv(path):
 
 
 def read_epochs(folder):
-    """epochs.csv checked and typed, sorted by run and epoch (empty with the required columns if absent)."""
-    path = folder / "epochs.csv"
+    """epochs.csv checked and typed, in file order (empty with the required columns if absent)."""
+    path = table_path(folder, "epochs")
     epochs = read_csv(path)
     if epochs is None or epochs.empty:
         return pd.DataFrame({column: pd.Series(dtype=float) for column in REQUIRED_EPOCH_COLUMNS})
@@ -60,13 +67,14 @@ def read_epochs(folder):
     epochs["activation"] = epochs["activation"].astype(str)
     epochs["run_id"] = epochs["run_id"].astype(str)
     epochs["seed"] = whole_if_integral(epochs["seed"])
-    return epochs.sort_values(["run_id", "epoch"], kind="stable").reset_index(drop=True)
+    check_epochs(epochs, path)
+    return epochs
 
 
 def numeric_measure_columns(epochs):
-    fixed = ["train_cost", "train_acc", "test_cost", "test_acc", "grad_norm", "sharpness", "stability"]
-    inactive = [c for c in epochs.columns if c.startswith("inactive_")]
-    return [c for c in fixed + inactive if c in epochs.columns]
+    """Measurement columns present (epoch excluded: it is a key and must parse)."""
+    fixed = [c for c in MEASUREMENT_COLUMNS if c != "epoch" and c in epochs.columns]
+    return fixed + [c for c in epochs.columns if c.startswith(MEASUREMENT_PREFIXES)]
 
 
 def to_numbers(values, path, column, allow_missing):
@@ -88,9 +96,8 @@ def runs_from_epochs(epochs):
     """One row per run found in epochs.csv: its config (first row) and a status read off its curve."""
     if epochs.empty:
         return pd.DataFrame(columns=[*RUN_KEYS, "status"])
-    config_columns = [c for c in epochs.columns if c not in numeric_measure_columns(epochs)
-                      and c not in ("epoch", "seconds")]
-    groups = epochs.groupby("run_id", sort=False)
+    config_columns = epoch_config_columns(epochs.columns)
+    groups = epochs.sort_values("epoch", kind="stable").groupby("run_id", sort=False)
     runs = groups[config_columns].first().reset_index(drop=True)
     runs["status"] = groups["train_cost"].agg(curve_status).to_numpy()
     return runs

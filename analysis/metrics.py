@@ -4,12 +4,11 @@ import numpy as np
 import pandas as pd
 
 from analysis.accuracy import accuracy_metrics
+from analysis.axes import IDENTITY, REPLICATE, find_axes
 from analysis.eos import eos_metrics, has_sharpness
 from analysis.spikiness import SPIKE_TAU, spikiness
 
 COUNT_COLUMNS = ("n_finite", "n_up", "n_spikes")
-CONFIG_COLUMNS = ("run_id", "activation", "lr", "seed", "dataset", "hidden", "n_train", "epochs", "dtype",
-                  "init", "leaky_slope", "sharpness_every")
 
 
 def inactive_columns(frame, prefix="inactive_"):
@@ -28,10 +27,10 @@ def inactive_metrics(rows, layers):
     return {f"final_{c}": float(rows[c].iloc[-1]) if len(rows) else np.nan for c in layers}
 
 
-def run_metrics(run, rows, with_eos, inactive_layers, tau):
+def run_metrics(run, rows, config, with_eos, inactive_layers, tau):
     training = curve_before_divergence(rows, run["status"])
     found = {
-        **{c: run[c] for c in CONFIG_COLUMNS if c in run.index},
+        **{c: run[c] for c in config},
         "status": run["status"],
         "diverged": run["status"] == "diverged",
         "epochs_run": float(rows["epoch"].iloc[-1]) if len(rows) else np.nan,
@@ -42,24 +41,34 @@ def run_metrics(run, rows, with_eos, inactive_layers, tau):
     return {**found, **eos_metrics(rows)} if with_eos else found
 
 
-def metrics_table(runs, epochs, tau=SPIKE_TAU):
-    """metrics.csv: one row per run of `runs`, in grid order."""
+def metrics_table(runs, epochs, tau=SPIKE_TAU, axes=None):
+    """metrics.csv: one row per run of `runs` (config columns of `axes` first), in grid order."""
+    axes = axes or find_axes(runs)
     with_eos = has_sharpness(epochs)
     inactive_layers = inactive_columns(epochs)
     by_run = dict(tuple(epochs.groupby("run_id", sort=False)))
     empty = epochs.iloc[0:0]
-    rows = [run_metrics(run, by_run.get(run["run_id"], empty), with_eos, inactive_layers, tau)
+    rows = [run_metrics(run, by_run.get(run["run_id"], empty), axes.config_columns, with_eos, inactive_layers, tau)
             for _, run in runs.iterrows()]
     table = pd.DataFrame(rows)
     counts = [c for c in COUNT_COLUMNS if c in table.columns]
     table[counts] = table[counts].astype("Int64")  # counts stay integers next to failed runs' blanks
-    return in_grid_order(table)
+    return in_grid_order(table, [*axes.setting_columns, REPLICATE])
 
 
-def in_grid_order(frame):
-    """Rows by activation (in order of first appearance, as the experiment lists them), lr, seed."""
-    order = {name: rank for rank, name in enumerate(dict.fromkeys(frame["activation"]))}
-    keys = frame["activation"].map(order)
-    sort_by = [c for c in ("lr", "seed") if c in frame.columns]
-    return (frame.assign(_rank=keys).sort_values(["_rank", *sort_by], kind="stable")
-            .drop(columns="_rank").reset_index(drop=True))
+def sort_key(values):
+    """Numbers sort by value; anything else by first appearance (the order the experiment lists it)."""
+    if pd.api.types.is_numeric_dtype(values):
+        return values
+    order = {name: rank for rank, name in enumerate(dict.fromkeys(values.map(str)))}
+    return values.map(str).map(order)
+
+
+def in_grid_order(frame, columns):
+    """Rows sorted by `columns` in turn (text columns in order of first appearance)."""
+    columns = [c for c in columns if c in frame.columns and c != IDENTITY]
+    if not columns:
+        return frame.reset_index(drop=True)
+    keys = pd.DataFrame({f"_k{i}": sort_key(frame[c]) for i, c in enumerate(columns)}, index=frame.index)
+    order = keys.sort_values(list(keys.columns), kind="stable").index
+    return frame.loc[order].reset_index(drop=True)

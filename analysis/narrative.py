@@ -1,74 +1,89 @@
-"""Sentences generated from the numbers, answering the learner's questions."""
+"""Sentences about spikiness, generated from the numbers: where curves are spiky, whether it hurts."""
 
 import numpy as np
 
-from analysis.aggregate import best_lr_rows
+from analysis.axes import LR
 from analysis.eos import EOS_LEVEL
+from analysis.selection import CHOSEN_BY, selected_rows
 from analysis.spikiness import SPIKE_TAU, UP_RATIO_LIMIT
-from analysis.style import activations_of, lr_text
+from analysis.words import chosen_label, groups_of, lr_list, pct
 
 NO_EFFECT_POINTS = 0.5  # accuracy differences below this many percentage points count as no clear effect
 
 
-def pct(fraction):
-    return f"{100 * fraction:.2f}%"
-
-
-def lr_list(lrs):
-    return ", ".join(lr_text(lr) for lr in lrs)
+def group_spikiness(label, rows):
+    """'relu: spiky at lr 0.5, 1 (spiky seeds: 2/2, 1/2); smooth at lr 0.1; every run diverged at lr 3.'"""
+    rows = rows.sort_values(LR) if LR in rows.columns else rows
+    lrs = rows[LR] if LR in rows.columns else rows.index.to_series()
+    trained = rows["n_runs"] - rows["n_failed"]
+    all_diverged = (rows["n_diverged"] > 0) & (rows["n_diverged"] == trained)
+    spiky = (rows["spiky_mean"] >= 0.5) & ~all_diverged
+    smooth = (rows["spiky_mean"] < 0.5) & ~all_diverged
+    parts = []
+    if spiky.any():
+        counts = ", ".join(f"{m * n:.0f}/{n:.0f}" for m, n in zip(rows.loc[spiky, "spiky_mean"],
+                                                                  rows.loc[spiky, "spiky_n"]))
+        parts.append(f"spiky at lr {lr_list(lrs[spiky])} (spiky seeds: {counts})")
+    if smooth.any():
+        parts.append(f"smooth at lr {lr_list(lrs[smooth])}")
+    if all_diverged.any():
+        parts.append(f"every run diverged at lr {lr_list(lrs[all_diverged])}")
+    all_failed = rows["n_failed"] == rows["n_runs"]
+    if all_failed.any():
+        parts.append(f"every run failed at lr {lr_list(lrs[all_failed])}")
+    no_cost = ~(spiky | smooth | all_diverged | all_failed)
+    if no_cost.any():
+        parts.append(f"no usable cost curve at lr {lr_list(lrs[no_cost])}")
+    return f"{label}: " + "; ".join(parts) + "."
 
 
 def spiky_settings(summary, tau=SPIKE_TAU):
-    """Per activation: at which learning rates most seeds were spiky, smooth, or all diverged."""
+    """Per group of settings: at which learning rates most seeds were spiky, smooth, or all diverged."""
     spiky_runs = int(np.nansum(summary["spiky_mean"] * summary["spiky_n"]))
     curves = int(summary["spiky_n"].sum())
     sentences = [f"{spiky_runs} of {curves} runs with a cost curve are spiky (rule: some epoch's cost more than "
                  f"{tau:.0%} above the lowest cost so far, or rises of log cost adding up to at least "
                  f"{UP_RATIO_LIMIT:g} x its net fall)."]
-    for activation in activations_of(summary):
-        rows = summary[summary["activation"] == activation].sort_values("lr")
-        all_diverged = rows[(rows["n_diverged"] > 0) & (rows["n_diverged"] == rows["n_runs"] - rows["n_failed"])]
-        spiky = rows[(rows["spiky_mean"] >= 0.5) & ~rows.index.isin(all_diverged.index)]
-        smooth = rows[(rows["spiky_mean"] < 0.5) & ~rows.index.isin(all_diverged.index)]
-        parts = []
-        if len(spiky):
-            counts = ", ".join(f"{m * n:.0f}/{n:.0f}" for m, n in zip(spiky["spiky_mean"], spiky["spiky_n"]))
-            parts.append(f"spiky at lr {lr_list(spiky['lr'])} (spiky seeds: {counts})")
-        if len(smooth):
-            parts.append(f"smooth at lr {lr_list(smooth['lr'])}")
-        if len(all_diverged):
-            parts.append(f"every run diverged at lr {lr_list(all_diverged['lr'])}")
-        all_failed = rows[rows["n_failed"] == rows["n_runs"]]
-        if len(all_failed):
-            parts.append(f"every run failed at lr {lr_list(all_failed['lr'])}")
-        sentences.append(f"{activation}: " + "; ".join(parts) + ".")
-    return sentences
+    return sentences + [group_spikiness(label, rows) for label, rows in groups_of(summary)]
+
+
+def accuracy_split(metrics):
+    """(column, split name) compared between spiky and smooth runs: validation when there is one.
+
+    Comparing all settings is not a choice, but test numbers are kept for the chosen settings.
+    """
+    if "final_val_acc" in metrics.columns and metrics["final_val_acc"].notna().any():
+        return "final_val_acc", "validation"
+    return "final_test_acc", "test"
 
 
 def mean_difference(spiky, smooth, column):
     return float(spiky[column].mean() - smooth[column].mean())
 
 
-def within_setting_difference(trained):
+def within_setting_difference(trained, setting_columns, column):
     """Mean over settings holding both kinds of seed of (spiky mean - smooth mean) final accuracy."""
     differences = []
-    for _, group in trained.groupby(["activation", "lr"], sort=False):
+    groups = trained.groupby(list(setting_columns), sort=False, dropna=False) if setting_columns else [(0, trained)]
+    for _, group in groups:
         kinds = group["spiky"].astype(bool)
         if kinds.any() and not kinds.all():
-            differences.append(mean_difference(group[kinds], group[~kinds], "final_test_acc"))
+            differences.append(mean_difference(group[kinds], group[~kinds], column))
     return (float(np.mean(differences)), len(differences)) if differences else (np.nan, 0)
 
 
-def verdict(difference):
-    points = 100 * difference
-    if abs(points) < NO_EFFECT_POINTS:
-        return f"no clear effect of spikes on the final accuracy (difference {points:+.2f} points)"
-    return (f"spiky runs end {abs(points):.2f} points {'lower' if points < 0 else 'higher'} "
-            f"({'the spikes cost accuracy' if points < 0 else 'the spikes did not hurt'})")
+def verdict(difference, split):
+    value = 100 * difference
+    if not np.isfinite(value):
+        return "no accuracy to compare"
+    if abs(value) < NO_EFFECT_POINTS:
+        return f"no clear effect of spikes on the final {split} accuracy (difference {value:+.2f} points)"
+    return (f"spiky runs end {abs(value):.2f} points {'lower' if value < 0 else 'higher'} in {split} accuracy "
+            f"({'the spikes cost accuracy' if value < 0 else 'the spikes did not hurt'})")
 
 
-def spikes_and_accuracy(metrics):
-    """Do spiky runs end with a lower test accuracy? Compared overall, within setting, and best-final drop."""
+def spikes_and_accuracy(metrics, setting_columns):
+    """Do spiky runs end less accurate (validation when there is one)? Overall, within setting, late drop."""
     trained = metrics[(metrics["status"] == "ok") & metrics["spiky"].notna()].copy()
     kinds = trained["spiky"].astype(bool)
     spiky, smooth = trained[kinds], trained[~kinds]
@@ -76,71 +91,40 @@ def spikes_and_accuracy(metrics):
         what = ("no run finished training without diverging" if trained.empty else
                 f"every run that did not diverge ({len(trained)}) is {'spiky' if smooth.empty else 'smooth'}")
         return [f"Whether spikes hurt cannot be told from these runs: {what}."]
-    overall = mean_difference(spiky, smooth, "final_test_acc")
+    column, split = accuracy_split(trained)
     sentences = [f"Over the {len(trained)} runs that did not diverge, the {len(spiky)} spiky ones end at "
-                 f"{pct(spiky['final_test_acc'].mean())} mean final test accuracy and the {len(smooth)} smooth ones "
-                 f"at {pct(smooth['final_test_acc'].mean())}: {verdict(overall)}."]
-    within, n_settings = within_setting_difference(trained)
+                 f"{pct(spiky[column].mean())} mean final {split} accuracy and the {len(smooth)} smooth ones "
+                 f"at {pct(smooth[column].mean())}: {verdict(mean_difference(spiky, smooth, column), split)}."]
+    within, n_settings = within_setting_difference(trained, setting_columns, column)
     if n_settings:
         sentences.append(f"Spikes go with larger learning rates, so the fairer comparison is between seeds of the "
-                         f"same setting: in the {n_settings} setting(s) with both kinds, {verdict(within)}.")
+                         f"same setting: in the {n_settings} setting(s) with both kinds, {verdict(within, split)}.")
     else:
         sentences.append("No setting has both spiky and smooth seeds, so the comparison above mixes the effect "
                          "of the spikes with that of the learning rate.")
-    drop = {name: (group["best_test_acc"] - group["final_test_acc"]).mean() for name, group in
-            (("spiky", spiky), ("smooth", smooth))}
-    sentences.append(f"Between their best and their final epoch, spiky runs lose {100 * drop['spiky']:.2f} points "
-                     f"of test accuracy on average and smooth runs {100 * drop['smooth']:.2f}.")
+    if split == "validation":
+        drop = {name: (group["best_val_acc"] - group["final_val_acc"]).mean() for name, group in
+                (("spiky", spiky), ("smooth", smooth))}
+        sentences.append(f"Between their best validation epoch and their last epoch, spiky runs lose "
+                         f"{100 * drop['spiky']:.2f} points of validation accuracy on average and smooth runs "
+                         f"{100 * drop['smooth']:.2f}.")
     return sentences
 
 
-def best_settings_spikiness(summary):
-    """Are the settings that end most accurate spiky or smooth? (Is a spiky curve acceptable?)"""
-    best = best_lr_rows(summary)
-    if best.empty or best["spiky_mean"].isna().all():
+def selected_spikiness(summary):
+    """Are the validation-selected settings spiky or smooth? (Is a spiky curve acceptable?)"""
+    chosen = selected_rows(summary)
+    if chosen.empty or chosen["spiky_mean"].isna().all():
         return []
-    spiky = best[best["spiky_mean"] >= 0.5]
+    spiky = chosen[chosen["spiky_mean"] >= 0.5]
     if spiky.empty:
-        return ["At every activation's best learning rate the cost curves are smooth."]
-    smooth = best[best["spiky_mean"] < 0.5]
-    tail = f"; smooth for {', '.join(smooth['activation'])}" if len(smooth) else ""
-    return [f"At its best learning rate the cost curves are spiky for {', '.join(spiky['activation'])}{tail}: "
-            "the most accurate runs are ones whose cost rises now and then, so a spiky curve by itself is "
-            "no sign of a bug, as long as the cost keeps falling overall and the run does not diverge."]
-
-
-def interval_text(row):
-    diverged = f", {row['n_diverged']:.0f} of them diverged" if row["n_diverged"] else ""
-    if row["final_test_acc_n"] < 2:
-        return f"n={row['final_test_acc_n']:.0f} seed, no interval{diverged}"
-    return (f"95% interval {pct(row['final_test_acc_ci_low'])} to {pct(row['final_test_acc_ci_high'])}, "
-            f"n={row['final_test_acc_n']:.0f} seeds{diverged}")
-
-
-def best_activation(summary):
-    """Which activation reaches the best mean final test accuracy at its own best learning rate."""
-    best = best_lr_rows(summary).sort_values("final_test_acc_mean", ascending=False)
-    if best.empty:
-        return ["No run has a final test accuracy yet."]
-    top = best.iloc[0]
-    sentences = [f"At its best learning rate, {top['activation']} reaches the highest mean final test accuracy: "
-                 f"{pct(top['final_test_acc_mean'])} at lr {lr_text(top['lr'])} ({interval_text(top)})."]
-    if len(best) > 1:
-        others = "; ".join(f"{r['activation']} {pct(r['final_test_acc_mean'])} at lr {lr_text(r['lr'])}"
-                           for _, r in best.iloc[1:].iterrows())
-        sentences.append(f"The others at their best learning rate: {others}.")
-        second = best.iloc[1]
-        gap = 100 * (top["final_test_acc_mean"] - second["final_test_acc_mean"])
-        separated = top["final_test_acc_ci_low"] > second["final_test_acc_ci_high"]
-        sentences.append(f"The lead over {second['activation']} is {gap:.2f} points; " + (
-            "their 95% intervals do not overlap." if separated else
-            "their 95% intervals overlap (or are unknown), so this ranking is not established by these seeds."))
-    grid_edges = (summary["lr"].min(), summary["lr"].max())
-    at_edge = best[best["lr"].isin(grid_edges)] if summary["lr"].nunique() >= 3 else best.iloc[0:0]
-    if len(at_edge):
-        sentences.append(f"The best learning rate is at the edge of the grid for {', '.join(at_edge['activation'])}: "
-                         "a wider range of learning rates might do better.")
-    return sentences
+        return [f"At every {CHOSEN_BY}-selected setting the cost curves are smooth."]
+    smooth = chosen[chosen["spiky_mean"] < 0.5]
+    label = lambda rows: ", ".join(chosen_label(r, summary) for _, r in rows.iterrows())  # noqa: E731
+    tail = f"; smooth for {label(smooth)}" if len(smooth) else ""
+    return [f"At the learning rate selected on {CHOSEN_BY} accuracy the cost curves are spiky for {label(spiky)}{tail}"
+            ": the runs chosen as most accurate can be ones whose cost rises now and then, so a spiky curve by "
+            "itself is no sign of a bug, as long as the cost keeps falling overall and the run does not diverge."]
 
 
 def eos_sentences(table, metrics):
@@ -157,3 +141,4 @@ def eos_sentences(table, metrics):
     if not_reached:
         sentences.append(f"Of the {not_reached} runs that stayed below 2/lr, {count[False, True]} were spiky.")
     return sentences
+

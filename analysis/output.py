@@ -1,4 +1,8 @@
-"""Write outputs so that a reader never sees half a file: temporary file beside it, then os.replace."""
+"""Write outputs so that a reader never sees half a file: temporary file beside it, then os.replace.
+
+The same steps as study/io.py's writer (analysis/ does not import study): temporary file beside
+the target, flush and fsync, permissions 0666 minus the umask, os.replace.
+"""
 
 import os
 import tempfile
@@ -16,12 +20,21 @@ def write_atomic(path, write, mode="w"):
     try:
         with os.fdopen(fd, mode, **({"newline": ""} if "b" not in mode else {})) as handle:
             write(handle)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600 files; results are for sharing
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes 0600 files; results are for sharing
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return path
+
+
+def current_umask():
+    """The process's umask (reading it means setting it, so it is put straight back)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_csv(path, frame):

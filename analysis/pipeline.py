@@ -1,30 +1,30 @@
-"""From a results folder to metrics.csv, summary.csv, eos_table.csv, figures/ and report.html."""
+"""From a results folder to metrics.csv, summary.csv, compare.csv, budgets.csv, figures/ and report.html."""
 
 from pathlib import Path
 
-from analysis.aggregate import summary_table
-from analysis.eos import eos_table, has_sharpness
 from analysis.figures import make_figures
-from analysis.load import experiment_name, load_manifest, load_results
-from analysis.metrics import metrics_table
 from analysis.output import write_csv, write_text
 from analysis.report import build_report
 from analysis.spikiness import SPIKE_TAU
+from analysis.tables import compute
+
+TABLES = ("metrics", "summary", "compare", "budgets", "eos")  # Analysis attribute -> <name>.csv
+FILE_NAMES = {"eos": "eos_table"}
 
 
 def analyze(folder, tau=SPIKE_TAU):
-    """Write every output of the analysis into `folder`; returns the paths written."""
+    """Write every output of the analysis into `folder`; returns (paths written, the Analysis).
+
+    Everything is computed before the first file is written, so bad input writes nothing.
+    """
     folder = Path(folder)
-    runs, epochs = load_results(folder)
-    metrics = metrics_table(runs, epochs, tau)
-    summary = summary_table(metrics)
-    written = [write_csv(folder / "metrics.csv", metrics), write_csv(folder / "summary.csv", summary)]
-    eos = eos_table(metrics) if has_sharpness(epochs) else None
-    if eos is not None:
-        written.append(write_csv(folder / "eos_table.csv", eos))
-    figures = make_figures(metrics, summary, epochs, folder / "figures", tau)
-    written += [path for _, path in figures.values()]
-    manifest = load_manifest(folder)
-    html = build_report(experiment_name(folder), runs, metrics, summary, figures, eos, manifest, tau)
-    written.append(write_text(folder / "report.html", html))
-    return written
+    a = compute(folder, tau)
+    written = []
+    for name in TABLES:
+        table = getattr(a, name)
+        if table is not None and not table.empty:
+            written.append(write_csv(folder / f"{FILE_NAMES.get(name, name)}.csv", table))
+    a.figures = make_figures(a.metrics, a.summary, a.epochs, folder / "figures", tau)
+    written += [path for _, path in a.figures.values()]
+    written.append(write_text(folder / "report.html", build_report(a)))
+    return written, a

@@ -3,8 +3,14 @@
 python -m analysis.synthetic FOLDER writes one; `python -m analysis FOLDER` then analyzes it.
 Curves are made, not trained: cost = 2.3 exp(-rate t) + floor, with settings listed in `spiky`
 getting a x3 spike every 7 epochs, `diverged` runs ending in inf and `failed` runs having no epochs.
+Accuracies: test = clip(1 - 0.4 cost), validation = clip(1 - 0.42 cost) (blank when n_val = 0);
+settings in `overfit` hold their mid-run validation and test accuracy and then lose OVERFIT_SLOPE per
+epoch (train keeps rising), so their validation accuracy peaks at epoch epochs // 2.
+`extra` adds grid axes beyond activation x lr x seed, e.g. {"hidden": ("32", "64")}.
 """
 
+import itertools
+import json
 import sys
 from dataclasses import dataclass, field
 
@@ -12,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.output import write_csv, write_text
+
+OVERFIT_SLOPE = 0.001  # accuracy an `overfit` setting loses per epoch after mid-run
 
 
 @dataclass
@@ -23,14 +31,33 @@ class Synthetic:
     spiky: set = field(default_factory=lambda: {("relu", 1.0)})  # (activation, lr) with spikes
     diverged: set = field(default_factory=set)  # (activation, lr, seed) that blow up at the end
     failed: set = field(default_factory=set)  # (activation, lr, seed) with no epoch rows
+    overfit: set = field(default_factory=set)  # (activation, lr) whose val/test accuracy peaks mid-run
     sharpness_every: int = 0
+    n_val: int = 100  # 0: val_cost and val_acc are blank, as the trainer writes them without a split
+    extra: dict = field(default_factory=dict)  # axis -> values, crossed with the other axes
 
     def settings(self):
-        return [(a, lr, s) for a in self.activations for lr in self.lrs for s in self.seeds]
+        """(activation, lr, seed) per run; with extra axes, (activation, lr, seed, *extra values)."""
+        extras = list(itertools.product(*self.extra.values()))
+        return [(a, lr, s, *x) for a in self.activations for lr in self.lrs for s in self.seeds for x in extras]
 
 
-def run_id(activation, lr, seed):
-    return f"{activation}-{lr:g}-{seed}"
+def run_id(activation, lr, seed, *extra):
+    return "-".join([activation, f"{lr:g}", str(seed), *map(str, extra)])
+
+
+def accuracy_curves(spec, activation, lr, cost, t):
+    """(train, val, test) accuracy of one made-up run from its cost curve."""
+    test = np.clip(1.0 - 0.4 * cost, 0.1, 1.0)
+    val = np.clip(1.0 - 0.42 * cost, 0.1, 1.0)
+    train = np.minimum(test + 0.01, 1.0)
+    if (activation, lr) in spec.overfit:
+        half = spec.epochs // 2
+        loss = OVERFIT_SLOPE * np.clip(t - half, 0.0, None)
+        test = np.where(t > half, test[half] - loss, test)
+        val = np.where(t > half, val[half] - loss, val)
+        train = np.minimum(train + loss, 1.0)
+    return train, val, test
 
 
 def curve(spec, activation, lr, seed):
@@ -41,8 +68,10 @@ def curve(spec, activation, lr, seed):
         cost[7::7] *= 3.0
     if (activation, lr, seed) in spec.diverged:
         cost[-1] = np.inf
-    test_acc = np.clip(1.0 - 0.4 * cost, 0.1, 1.0)
-    rows = {"epoch": t, "train_cost": cost, "train_acc": np.minimum(test_acc + 0.01, 1.0),
+    train_acc, val_acc, test_acc = accuracy_curves(spec, activation, lr, cost, t)
+    blank = np.full_like(t, np.nan)
+    rows = {"epoch": t, "updates": t, "train_cost": cost, "train_acc": train_acc,
+            "val_cost": cost * 1.05 if spec.n_val else blank, "val_acc": val_acc if spec.n_val else blank,
             "test_cost": cost * 1.1, "test_acc": test_acc, "grad_norm": cost, "seconds": 0.1 * t}
     if spec.sharpness_every:
         measured = t % spec.sharpness_every == 0
@@ -54,17 +83,19 @@ def curve(spec, activation, lr, seed):
     return pd.DataFrame(rows)
 
 
-def config(spec, activation, lr, seed):
-    return {"run_id": run_id(activation, lr, seed), "dataset": "mnist", "activation": activation, "lr": lr,
-            "epochs": spec.epochs, "hidden": "32", "seed": seed, "n_train": 1000}
+def config(spec, activation, lr, seed, *extra):
+    base = {"run_id": run_id(activation, lr, seed, *extra), "dataset": "mnist", "activation": activation, "lr": lr,
+            "epochs": spec.epochs, "hidden": "32", "seed": seed, "n_train": 1000, "n_val": spec.n_val}
+    return {**base, **dict(zip(spec.extra, extra))}
 
 
-def write_synthetic(folder, spec=None, write_runs=True):
-    """Write epochs.csv (and runs.csv unless write_runs is False) of `spec` into folder."""
+def write_synthetic(folder, spec=None, write_runs=True, manifest=True):
+    """Write epochs.csv, runs.csv (unless write_runs is False) and manifest.json of `spec` into folder."""
     spec = spec or Synthetic()
-    runs, epochs = [], []
-    for activation, lr, seed in spec.settings():
-        cfg = config(spec, activation, lr, seed)
+    runs, epochs, grid = [], [], []
+    for activation, lr, seed, *extra in spec.settings():
+        cfg = config(spec, activation, lr, seed, *extra)
+        grid.append(cfg)
         if (activation, lr, seed) in spec.failed:
             runs.append({**cfg, "status": "failed", "error": "MemoryError: made up"})
             continue
@@ -76,10 +107,12 @@ def write_synthetic(folder, spec=None, write_runs=True):
     write_csv(f"{folder}/epochs.csv", pd.concat(epochs, ignore_index=True))
     if write_runs:
         write_csv(f"{folder}/runs.csv", pd.DataFrame(runs))
-    write_text(f"{folder}/manifest.json", '{"experiment": {"name": "synthetic"}}')
+    if manifest:
+        document = {"experiment": {"name": "synthetic"}, "grid": grid}
+        write_text(f"{folder}/manifest.json", json.dumps(document, indent=1))
     return spec
 
 
 if __name__ == "__main__":
     write_synthetic(sys.argv[1], Synthetic(sharpness_every=5, diverged={("tanh", 1.0, 1)},
-                                           failed={("tanh", 0.1, 0)}))
+                                           failed={("tanh", 0.1, 0)}, overfit={("tanh", 1.0)}))

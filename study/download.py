@@ -8,6 +8,7 @@ import urllib.error
 import urllib.request
 
 from study.idx import DataError
+from study.io import current_umask
 
 MIRRORS = {
     "mnist": (
@@ -39,12 +40,29 @@ CHUNK_BYTES = 1 << 20
 
 
 def download_dataset(name, folder, stems):
-    """Fetch every missing `<stem>.gz` into `folder`; each file appears only once it is verified."""
+    """Fetch every missing `<stem>.gz` into `folder`; each file appears only once it is verified.
+
+    When the download fails, the folders this call created are removed again if they are empty.
+    """
+    created = [path for path in (folder, *folder.parents) if not path.exists()]  # deepest first
     folder.mkdir(parents=True, exist_ok=True)
-    for stem in stems:
-        target = folder / f"{stem}.gz"
-        if not target.exists():
-            download_file(stem, target, MIRRORS[name], SHA256[name][stem])
+    try:
+        for stem in stems:
+            target = folder / f"{stem}.gz"
+            if not target.exists():
+                download_file(stem, target, MIRRORS[name], SHA256[name][stem])
+    except BaseException:  # Ctrl-C too: an interrupted download leaves no empty folders either
+        remove_empty(created)
+        raise
+
+
+def remove_empty(folders):
+    """rmdir each folder, deepest first, stopping at the first that holds something."""
+    for path in folders:
+        try:
+            path.rmdir()
+        except OSError:  # not empty (a verified file is kept for the next try), or already gone
+            return
 
 
 def download_file(stem, target, mirrors, sha256):
@@ -61,7 +79,11 @@ def download_file(stem, target, mirrors, sha256):
 
 
 def fetch_verified(url, target, sha256):
-    """Stream `url` into a temporary file beside `target`; move it into place if the hash matches."""
+    """Stream `url` into a .part file beside `target`; move it into place if the hash matches.
+
+    The same steps as study/io.py's writer: flush and fsync, permissions 0666 minus the umask
+    (mkstemp makes 0600 files, and a shared data cache must be readable), os.replace.
+    """
     digest = hashlib.sha256()
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     try:
@@ -69,8 +91,11 @@ def fetch_verified(url, target, sha256):
             while chunk := response.read(CHUNK_BYTES):
                 digest.update(chunk)
                 out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
         if digest.hexdigest() != sha256:
             raise ValueError(f"SHA-256 {digest.hexdigest()[:12]}... does not match {sha256[:12]}...")
+        os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):

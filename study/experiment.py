@@ -6,7 +6,9 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from study.config import FIELDS, ConfigError, RunConfig, check, check_together
+from study import config
+from study.config import ConfigError, check, check_together
+from study.store import block_config_texts, text_id
 
 TOP_LEVEL_KEYS = ("name", "description", "base", "grid")
 # A results folder name: one path component, no leading dot, nothing a shell or a URL must quote.
@@ -21,6 +23,8 @@ class Experiment:
     base: dict
     grids: tuple  # one dict (setting -> list of values) per grid block; runs = union of their products
     configs: tuple  # RunConfig per run, block by block in grid order, duplicates removed
+    run_ids: tuple  # configs[i].run_id, computed once
+    config_texts: tuple  # configs[i] as sorted JSON (what its id hashes), None if not kept
     overrides: tuple = ()  # the --set KEY=VALUE strings applied, for the manifest
 
 
@@ -47,7 +51,9 @@ def load_experiment(path, overrides=()):
     labels = block_labels(doc, len(blocks))
     check_tables(base, blocks, path, labels)
     grids = tuple(blocks)
-    return Experiment(name, str(path), text, base, grids, expand(base, grids, path, labels), tuple(overrides))
+    runs = expand(base, grids, path, labels)
+    configs, texts = zip(*runs.values()) if runs else ((), ())
+    return Experiment(name, str(path), text, base, grids, configs, tuple(runs), texts, tuple(overrides))
 
 
 def read_text(path):
@@ -105,8 +111,8 @@ def parse_override(text, path):
     key = key.strip()
     if not sep or not key or not raw.strip():
         raise ConfigError(f"--set {text!r}: expected KEY=VALUE, e.g. --set epochs=20 (for {path})")
-    if key not in FIELDS:
-        raise ConfigError(f"--set {key}: unknown setting; valid: {', '.join(FIELDS)} (for {path})")
+    if key not in config.FIELDS:
+        raise ConfigError(f"--set {key}: unknown setting; valid: {', '.join(config.FIELDS)} (for {path})")
     try:
         value = tomllib.loads(f"value = {raw.strip()}")["value"]
     except tomllib.TOMLDecodeError:
@@ -130,8 +136,8 @@ def check_tables(base, blocks, path, labels):
     sections = [("[base]", base, False)] + [(label, block, True) for label, block in zip(labels, blocks)]
     for section, keys, _ in sections:
         for key in keys:
-            if key not in FIELDS:
-                raise ConfigError(f"{path}: {section} unknown setting {key!r}; valid: {', '.join(FIELDS)}")
+            if key not in config.FIELDS:
+                raise ConfigError(f"{path}: {section} unknown setting {key!r}; valid: {', '.join(config.FIELDS)}")
     for section, block, _ in sections[1:]:
         for key, values in block.items():
             if not isinstance(values, list) or not values:
@@ -150,7 +156,7 @@ def check_tables(base, blocks, path, labels):
 
 
 def expand(base, grids, path, labels):
-    """One RunConfig per point of each block's product, in order, duplicates removed.
+    """{run_id: (RunConfig, its sorted JSON)} per point of each block's product, in order, duplicates removed.
 
     Each value was checked on its own already; here each run's settings are checked together.
     """
@@ -158,11 +164,17 @@ def expand(base, grids, path, labels):
     configs = {}
     for label, block in zip(labels, grids):
         axes = {key: [check(key, value) for value in values] for key, values in block.items()}
-        for point in itertools.product(*axes.values()):
-            cfg = RunConfig(**shared, **dict(zip(axes, point)))
+        fast_text = block_config_texts(shared, axes)
+        for number, indices in enumerate(itertools.product(*(range(len(values)) for values in axes.values()))):
+            cfg = config.RunConfig(**shared, **{key: axes[key][i] for key, i in zip(axes, indices)})
             try:
                 check_together(cfg)
             except ConfigError as exc:
                 raise ConfigError(f"{path}: {label} {exc}") from None
-            configs.setdefault(cfg.run_id, cfg)
-    return tuple(configs.values())
+            text = fast_text(indices) if fast_text else None
+            if number == 0 and text_id(text) != cfg.run_id:  # RunConfig.run_id hashes another text now
+                fast_text = text = None
+            run_id = text_id(text) if text else cfg.run_id
+            if run_id not in configs:
+                configs[run_id] = (cfg, text)
+    return configs

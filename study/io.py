@@ -6,21 +6,42 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomic(path, write):
-    """Call write(file_object) on a temporary file beside `path`, then move it into place."""
+def write_atomic(path, write, binary=False):
+    """Call write(file_object) on a temporary file beside `path`, then move it into place.
+
+    An error says which file was being written (a full disk otherwise names only a temporary file).
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", newline="") as handle:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise WriteError(path, exc) from exc
+    try:
+        with os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", newline="") as handle:
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes 0600 files; results are for sharing
         os.replace(tmp, path)
+    except WriteError:
+        raise
+    except OSError as exc:
+        raise WriteError(path, exc) from exc
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+class WriteError(OSError):
+    """Writing a results file failed: the message names the file and the reason (e.g. disk full)."""
+
+    def __init__(self, path, cause):
+        super().__init__(cause.errno, cause.strerror or str(cause))
+        self.path = path
+
+    def __str__(self):
+        return f"could not write {self.path}: {self.strerror}"
 
 
 def write_csv(path, frame):

@@ -47,7 +47,8 @@ class Run:
     probe: object
     floor: float
     updates: int = 0
-    first_cost: float = np.nan  # the epoch-0 training cost, the divergence reference
+    first_cost: float = np.nan  # the epoch-0 true training cost, the divergence reference
+    true_cost: float = np.nan  # the last measured true training cost
 
 
 @dataclass
@@ -128,8 +129,8 @@ def run_epoch(run, epoch):
     with np.errstate(all="ignore"):  # a diverging run is detected below, not announced by warnings
         row = measure(run, epoch)
         if epoch == 0:
-            run.first_cost = row["train_cost"]
-        is_diverged = diverged(row["train_cost"], run.first_cost)
+            run.first_cost = run.true_cost
+        is_diverged = diverged(run.true_cost, run.first_cost)  # the true cost, whatever a fault writes down
         if run.probe and not is_diverged and epoch % cfg.sharpness_every == 0:
             row["sharpness"] = run.probe(run.theta)
             row["stability"] = OPTIMIZERS[cfg.optimizer].stability(row["sharpness"], cfg)
@@ -142,7 +143,8 @@ def run_epoch(run, epoch):
 
 
 def measure(run, epoch):
-    """The epoch's row: costs and accuracies on train, validation and test, gradient norm, inactive units.
+    """The epoch's row: costs and accuracies on train, validation and test, gradient norm, inactive
+    units. The true training cost (which a fault may write down differently) goes to run.true_cost.
 
     Full batch: the training pass also computes the gradient the update will use. Mini-batch: the
     training set is measured by a forward pass only, so grad_norm is left blank.
@@ -158,7 +160,7 @@ def measure(run, epoch):
         if run.fault.sum_gradient:
             run.grad *= len(run.y)
         grad_norm = float(np.sqrt(np.dot(run.grad, run.grad)))
-    train_cost = recorded(run, train_cost, run.ws)
+    run.true_cost, train_cost = train_cost, recorded(run, train_cost, run.ws)
     inactive = inactive_fractions(run.ws.Z, run.floor)  # before the other passes: their buffers may share ws
     val_cost, val_acc = measure_set(run, run.X_val, run.y_val, run.ws_val)
     test_cost, test_acc = measure_set(run, run.X_test, run.y_test, run.ws_test)

@@ -1,61 +1,40 @@
 """Run an experiment's grid with joblib: workers train and return rows, only the driver writes."""
 
-import contextlib
 import os
-import resource
 import shutil
-import time
-import traceback
-from dataclasses import replace
+import sys
+import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-from joblib import Parallel, delayed, parallel_config
-from threadpoolctl import threadpool_limits
+from joblib import delayed
 
 from study import data as datasets
-from study.io import write_json
+from study.idx import DataError
+from study.io import WriteError
 from study.lock import FolderLock
-from study.manifest import build_manifest, now
-from study.rows import failed_run_row, run_row
-from study.store import assemble, finished_ids, write_shard
+from study.manifest import build_manifest, now, read_manifest, write_manifest
+from study.pool import executor, share, train_one  # noqa: F401  (share: tests and bench use it)
+from study.results import SCRATCH, ResultsFolder
 from study.train import train
 
 
-def train_one(cfg, data, threads):
-    """Worker: train one run and return (run row, epoch rows); a raising run becomes `failed`."""
-    with threadpool_limits(limits=threads):
-        try:
-            result = train(cfg, data)
-            row = run_row(cfg, result)
-            epochs = result.rows
-        except Exception as exc:  # recorded, and the sweep goes on
-            last = traceback.extract_tb(exc.__traceback__)[-1]
-            message = f"{type(exc).__name__}: {exc} ({Path(last.filename).name}:{last.lineno})"
-            row, epochs = failed_run_row(cfg, message), []
-    row["worker_max_rss_mb"] = peak_rss_mb()
-    return row, epochs
+@dataclass
+class Tally:
+    """What a sweep did so far; the caller can read it after an interruption too."""
+
+    folder: Path = None
+    grid_runs: int = 0
+    done_before: int = 0  # grid runs already finished when the sweep started
+    trained_now: int = 0  # runs this sweep finished and saved
+    folder_counts: dict = field(default_factory=dict)  # status -> shards in the folder
+    other_runs: int = 0  # shards in the folder that are not in this grid
+    unsaved: int = 0  # finished runs whose shard could not be written
+    epochs_todo: int = 0
 
 
-def peak_rss_mb():
-    """This process's peak resident memory so far, MB. Linux's ru_maxrss would also count the
-    parent's peak before the worker was started (it survives fork + exec); VmHWM does not."""
-    try:
-        with open("/proc/self/status") as status:
-            kb = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
-    except (OSError, StopIteration):  # not Linux: ru_maxrss is the best there is
-        kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return round(kb / 1024, 1)
-
-
-def share(dataset, folder):
-    """The dataset with its arrays saved once as .npy and memory-mapped, so workers share pages."""
-    shared = {}
-    for key in ("X_train", "y_train", "X_test", "y_test"):
-        path = Path(folder) / f"{dataset.name}-{getattr(dataset, key).dtype}-{key}.npy"
-        np.save(path, getattr(dataset, key))
-        shared[key] = np.load(path, mmap_mode="r")
-    return replace(dataset, **shared)
+def warn(message):
+    print(f"study sweep: {message}", file=sys.stderr)
 
 
 def load_datasets(configs, data_dir):
@@ -70,71 +49,115 @@ def threads_per_job(jobs):
 
 
 def run_sweep(experiment, results_root="results", jobs=None, backend="loky", scheduler=None,
-              data_dir=None, on_start=None, on_result=None, threads=None):
+              data_dir=None, on_start=None, on_result=None, threads=None, report=warn, tally=None):
     """Train every run of `experiment` not finished yet; returns (runs trained now, total runs).
 
-    on_start(n_done_before, n_total) and on_result(run_row) let a caller show progress.
-    threads: BLAS threads per job (default: cores // jobs; dask workers use 1).
+    on_start(tally) and on_result(run_row) let a caller show progress; report(line) gets warnings.
+    threads: BLAS threads per job (default: cores // jobs on loky; dask workers use 1).
     """
     folder = Path(results_root) / experiment.name
     jobs = jobs or os.cpu_count() or 1
-    todo_all = experiment.configs
-    loaded = load_datasets(todo_all, data_dir)  # a data error stops us before anything is written
-    with FolderLock(folder):
-        todo = [cfg for cfg in todo_all if cfg.run_id not in finished_ids(folder, todo_all)]
-        execution = {"jobs": jobs, "backend": backend, "scheduler": scheduler,
-                     "threads_per_job": threads or threads_per_job(jobs), "runs_total": len(todo_all),
-                     "runs_to_train": len(todo)}
-        manifest = build_manifest(experiment, execution, [d.meta for d in loaded.values()])
-        write_json(folder / "manifest.json", manifest)
-        if on_start:
-            on_start(len(todo_all) - len(todo), len(todo_all))
-        try:
-            if todo:
-                train_all(todo, todo_all, folder, executor(backend, scheduler, jobs, loaded, folder / ".scratch"),
-                          threads=execution["threads_per_job"] if backend == "loky" else threads or 1,
-                          on_result=on_result)
-        finally:
-            assemble(folder, todo_all)
-            manifest["ended"] = now()
-            write_json(folder / "manifest.json", manifest)
-    return len(todo), len(todo_all)
-
-
-def train_all(todo, todo_all, folder, pool, threads, on_result):
-    """Train `todo` in the pool; each result becomes a shard and the tables are rebuilt at once."""
-    with pool as (parallel, shared):
-        tasks = (delayed(train_one)(cfg, shared[(cfg.dataset, cfg.dtype)], threads) for cfg in todo)
-        for row, epochs in parallel(tasks):
-            write_shard(folder, row, epochs)
-            assemble(folder, todo_all)
-            if on_result:
-                on_result(row)
-
-
-@contextlib.contextmanager
-def executor(backend, scheduler, jobs, loaded, scratch):
-    """(joblib Parallel, datasets as the workers should receive them) for the backend.
-
-    loky: each dataset is saved once to `scratch` and memory-mapped by every worker; a killed
-    sweep's leftover scratch is removed by the next one (it runs under the folder's lock).
-    dask: each dataset is scattered to the workers once; nothing needs a shared filesystem.
-    """
-    if backend == "dask":
-        from dask.distributed import Client, LocalCluster
-
-        with contextlib.ExitStack() as stack:
-            if not scheduler:
-                scheduler = stack.enter_context(LocalCluster(
-                    n_workers=jobs, threads_per_worker=1, host="127.0.0.1", dashboard_address=None))
-            stack.enter_context(Client(scheduler))
-            stack.enter_context(parallel_config(backend="dask", scatter=list(loaded.values())))
-            yield Parallel(n_jobs=-1, return_as="generator_unordered"), loaded
-        return
-    shutil.rmtree(scratch, ignore_errors=True)
-    scratch.mkdir(parents=True)
+    threads = threads or (threads_per_job(jobs) if backend == "loky" else 1)
+    tally = tally if tally is not None else Tally()
+    tally.folder, tally.grid_runs = folder, len(experiment.run_ids)
+    created = not folder.exists()
     try:
-        shared = {key: share(dataset, scratch) for key, dataset in loaded.items()}
-        yield Parallel(n_jobs=jobs, backend="loky", return_as="generator_unordered", max_nbytes=None), shared
+        with FolderLock(folder):
+            store = ResultsFolder(folder, report).open()
+            try:
+                sweep_locked(experiment, store, tally, data_dir, jobs, backend, scheduler, threads,
+                             on_start, on_result, report)
+            finally:
+                store.close()
+    except DataError:
+        if created:  # nothing was written but the lock: leave no empty folder behind
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return tally.trained_now, tally.grid_runs
+
+
+def sweep_locked(experiment, store, tally, data_dir, jobs, backend, scheduler, threads,
+                 on_start, on_result, report):
+    grid_ids = experiment.run_ids
+    done = store.finished(grid_ids)
+    todo = {run_id: cfg for cfg, run_id in zip(experiment.configs, grid_ids) if run_id not in done}
+    loaded = load_datasets(todo.values(), data_dir)  # a data error stops us before anything is written
+    store.plan(grid_ids, todo)
+    store.settle(leave_out=todo)  # a failed run to retry leaves the tables until it is redone
+    warn_threads(store, done, threads, report)
+    execution = {"jobs": jobs, "backend": backend, "scheduler": scheduler, "threads_per_job": threads,
+                 "runs_total": len(grid_ids), "runs_to_train": len(todo)}
+    data_meta = [d.meta for d in loaded.values()] if loaded else None
+    manifest = build_manifest(experiment, execution, data_meta, read_manifest(store.folder))
+    write_manifest(store.folder, manifest)
+    tally.done_before, tally.epochs_todo = len(done), sum(cfg.epochs for cfg in todo.values())
+    count(store, tally)
+    if on_start:
+        on_start(tally)
+    try:
+        if todo:
+            pool = executor(backend, scheduler, jobs, loaded, store.folder / SCRATCH, list(todo.values()))
+            train_all(todo.values(), store, pool, threads, on_result, tally, report)
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        finish(store, manifest, tally, report)
+
+
+def train_all(todo, store, pool, threads, on_result, tally, report):
+    """Train `todo` in the pool; each result is saved at once (shard, then rows appended to the tables)."""
+    with pool as (parallel, shared):
+        results = parallel(delayed(train_one)(cfg, shared[(cfg.dataset, cfg.dtype)], threads, train) for cfg in todo)
+        try:
+            for row, epochs in results:
+                save(store, row, epochs, tally, report)
+                if on_result:
+                    on_result(row)
+        finally:
+            with warnings.catch_warnings():  # joblib's note on cancelled tasks: the sweep says what happened
+                warnings.simplefilter("ignore")
+                results.close()  # an interruption stops the workers now, not when the generator is collected
+
+
+def save(store, row, epochs, tally, report):
+    """Save one result; a shard that cannot be written stays in memory and is retried."""
+    try:
+        tally.trained_now += store.add(row, epochs)
+    except WriteError as exc:
+        report(f"warning: {exc}; {len(store.unsaved)} finished run(s) kept in memory, retried after the next run")
+    tally.folder_counts, tally.unsaved = store.totals(), len(store.unsaved)  # the other runs do not change
+
+
+def finish(store, manifest, tally, report):
+    """Retry unsaved shards, put the tables in their final order, record the end; never masks an error."""
+    try:
+        tally.trained_now += store.save_unsaved()
+    except WriteError as exc:
+        report(f"error: {exc}; {len(store.unsaved)} finished run(s) could not be saved and will be "
+               "retrained by the next sweep")
+    try:
+        store.settle()
+        manifest["ended"] = now()
+        manifest["folder_runs"] = count(store, tally)
+        write_manifest(store.folder, manifest)
+    except OSError as exc:
+        report(f"error: {exc}; the shards are saved, rerun the same command to rebuild the tables")
+
+
+def count(store, tally):
+    tally.folder_counts = store.totals()
+    tally.other_runs = len(store.index.entries) - len(store.finished(store.grid_ids, statuses=None))
+    tally.unsaved = len(store.unsaved)
+    return {**tally.folder_counts, "other_runs": tally.other_runs}
+
+
+def warn_threads(store, done, threads, report):
+    """Say when finished runs used another BLAS thread count: their last digits may differ."""
+    used = [store.index.entries[run_id].threads for run_id in done]
+    other = {n for n in used if n is not None and n != threads}
+    unrecorded = sum(n is None for n in used)
+    if other:
+        report(f"warning: {sum(n in other for n in used)} finished run(s) of this grid used "
+               f"{', '.join(map(str, sorted(other)))} BLAS thread(s), this sweep uses {threads}; numbers can "
+               "differ in the last digits (run ids do not change; runs.csv's blas_threads says which)")
+    if unrecorded:
+        report(f"warning: {unrecorded} finished run(s) of this grid do not record their BLAS threads (saved by "
+               f"an older version); this sweep uses {threads}")

@@ -1,4 +1,4 @@
-"""Shared fixtures: real MNIST (skipped when absent), tiny synthetic datasets, tiny IDX folders."""
+"""Shared fixtures: real MNIST (skipped when absent), a synthetic MNIST on disk, tiny datasets and IDX folders."""
 
 import gzip
 import os
@@ -23,6 +23,43 @@ def mnist():
     if not root or not (Path(root) / "mnist").is_dir():
         pytest.skip("real MNIST not available: set STUDY_DATA_DIR to a folder holding mnist/")
     return data_module.load("mnist", root, "float32", download=False)
+
+
+# Synthetic MNIST: each class lights a 5x5 square of one brightness at its own place (a 2 x 5
+# lattice), jittered by up to a pixel, plus 12 random pixels so that no two images are alike. Full
+# item counts and 28x28 images, mostly zeros: about 4 MB of gzip, written in well under a second.
+SQUARE_CORNERS = np.array([(r, c) for r in (5, 17) for c in (1, 6, 11, 16, 21)])
+SQUARE_SIDE, JITTER, NOISE_PIXELS = 5, 1, 12
+
+
+def synthetic_mnist_arrays(n, seed):
+    """(images (n, 28, 28) uint8, labels (n,) uint8): every class equally often, in shuffled order."""
+    rng = np.random.default_rng(seed)
+    labels = np.arange(n) % 10
+    rng.shuffle(labels)
+    images = np.zeros((n, 28, 28), np.uint8)
+    corners = SQUARE_CORNERS[labels] + rng.integers(-JITTER, JITTER + 1, size=(n, 2))
+    side = np.arange(SQUARE_SIDE)
+    rows = corners[:, 0, None, None] + side[None, :, None]
+    cols = corners[:, 1, None, None] + side[None, None, :]
+    brightness = rng.integers(128, 256, size=(n, 1, 1), dtype=np.uint8)
+    images[np.arange(n)[:, None, None], rows, cols] = brightness
+    noise_at = rng.integers(0, 28 * 28, size=(n, NOISE_PIXELS))
+    noise = rng.integers(1, 256, size=noise_at.shape, dtype=np.uint8)
+    images.reshape(n, -1)[np.arange(n)[:, None], noise_at] = noise
+    return images, labels.astype(np.uint8)
+
+
+@pytest.fixture(scope="session")
+def synthetic_data_root(tmp_path_factory):
+    """A data root holding mnist/: the four IDX files (gzip) at MNIST's full sizes, synthetic content."""
+    root = tmp_path_factory.mktemp("synthetic-data")
+    (train_images, train_labels), (test_images, test_labels) = (
+        synthetic_mnist_arrays(n, seed) for n, seed in ((data_module.N_TRAIN, 0), (data_module.N_TEST, 1)))
+    arrays = {"train_images": train_images, "train_labels": train_labels,
+              "test_images": test_images, "test_labels": test_labels}
+    write_idx_folder(root / "mnist", arrays, level=1)  # level 9 would take seconds for no gain here
+    return root
 
 
 def synthetic_dataset(n_train=200, n_test=100, n_features=20, seed=0, noise=0.15):
@@ -96,19 +133,19 @@ def small_idx_arrays(seed=0, n_train=SMALL_TRAIN, n_test=SMALL_TEST):
     }
 
 
-def idx_bytes(split, array, gz=True):
-    """The file contents of one split, gzip-compressed or raw."""
+def idx_bytes(split, array, gz=True, level=9):
+    """The file contents of one split, gzip-compressed (at `level`) or raw."""
     raw = encode_idx(array, IMAGE_MAGIC if split.endswith("images") else LABEL_MAGIC)
-    return gzip.compress(raw) if gz else raw
+    return gzip.compress(raw, compresslevel=level) if gz else raw
 
 
-def write_idx_folder(folder, arrays, gz=True):
+def write_idx_folder(folder, arrays, gz=True, level=9):
     """Write the four files of a dataset into `folder` under their official names."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for split, array in arrays.items():
         stem = data_module.SPLIT_FILES[split][0]
-        (folder / (f"{stem}.gz" if gz else stem)).write_bytes(idx_bytes(split, array, gz))
+        (folder / (f"{stem}.gz" if gz else stem)).write_bytes(idx_bytes(split, array, gz, level))
     return folder
 
 

@@ -19,15 +19,37 @@ def rows(test, train=None, **extra):
 
 
 def test_accuracy_metrics_of_a_hand_built_curve():
-    found = accuracy_metrics(rows([0.10, 0.50, 0.91, 0.93, 0.96, 0.94], [0.10, 0.50, 0.92, 0.95, 0.97, 0.99]))
-    assert found == pytest.approx({"final_test_acc": 0.94, "final_train_acc": 0.99, "best_test_acc": 0.96,
-                                   "best_epoch": 4, "epochs_to_90": 2, "epochs_to_95": 4, "final_gap": 0.05})
+    found = accuracy_metrics(rows([0.10, 0.50, 0.91, 0.93, 0.96, 0.94], [0.10, 0.50, 0.92, 0.95, 0.97, 0.99],
+                                  val_acc=[0.10, 0.40, 0.90, 0.95, 0.95, 0.93]))
+    picked = {k: found[k] for k in ("final_test_acc", "final_train_acc", "final_val_acc", "best_val_acc",
+                                    "best_val_epoch", "test_acc_at_best_val", "train_acc_at_best_val",
+                                    "epochs_to_90", "epochs_to_95", "final_gap")}
+    # validation peaks first at epoch 3 (0.95, tied at 4): test and train are read there, not at test's peak
+    assert picked == pytest.approx({"final_test_acc": 0.94, "final_train_acc": 0.99, "final_val_acc": 0.93,
+                                    "best_val_acc": 0.95, "best_val_epoch": 3, "test_acc_at_best_val": 0.93,
+                                    "train_acc_at_best_val": 0.95, "epochs_to_90": 2, "epochs_to_95": 4,
+                                    "final_gap": 0.05})
+
+
+def test_budgets_read_the_accuracy_at_fixed_epochs_and_are_blank_beyond_the_run():
+    epochs = np.arange(0, 60, dtype=float)
+    found = accuracy_metrics(pd.DataFrame({"epoch": epochs, "test_acc": epochs / 100, "train_acc": 0.5,
+                                           "val_acc": epochs / 200}))
+    assert found["val_acc_at_25"] == 0.125 and found["test_acc_at_50"] == 0.50
+    assert found["val_acc_at_last"] == 59 / 200 and found["test_acc_at_last"] == 0.59
+    assert math.isnan(found["val_acc_at_100"]) and math.isnan(found["test_acc_at_200"])
+
+
+def test_without_validation_nothing_is_chosen():
+    found = accuracy_metrics(rows([0.5, 0.9, 0.8], val_acc=[np.nan] * 3))
+    assert all(math.isnan(found[k]) for k in ("best_val_acc", "best_val_epoch", "test_acc_at_best_val"))
+    assert math.isnan(accuracy_metrics(rows([0.5, 0.9]))["best_val_acc"])  # no val_acc column at all
 
 
 def test_levels_never_reached_are_empty_and_nan_accuracies_are_skipped():
-    found = accuracy_metrics(rows([0.10, 0.92, np.nan]))
+    found = accuracy_metrics(rows([0.10, 0.92, np.nan], val_acc=[0.1, 0.9, np.nan]))
     assert found["epochs_to_90"] == 1 and math.isnan(found["epochs_to_95"])
-    assert found["best_test_acc"] == 0.92 and found["best_epoch"] == 1 and math.isnan(found["final_test_acc"])
+    assert found["best_val_acc"] == 0.9 and found["best_val_epoch"] == 1 and math.isnan(found["final_test_acc"])
 
 
 def test_a_run_without_epochs_has_no_accuracy():
@@ -36,7 +58,7 @@ def test_a_run_without_epochs_has_no_accuracy():
 
 def test_describe_gives_mean_sd_n_and_t_interval():
     found = describe([0.90, 0.92, 0.94, np.nan])  # NaN (a failed run) is left out
-    half = 4.303 * 0.02 / math.sqrt(3)
+    half = 4.302653 * 0.02 / math.sqrt(3)  # t(0.975, 2) from a printed table
     assert found == pytest.approx({"mean": 0.92, "std": 0.02, "n": 3, "ci_low": 0.92 - half, "ci_high": 0.92 + half})
 
 
@@ -45,23 +67,25 @@ def test_one_value_has_a_mean_but_no_spread():
     assert found["mean"] == 0.5 and found["n"] == 1 and math.isnan(found["std"]) and math.isnan(found["ci_low"])
 
 
-@pytest.mark.parametrize("df, expected", [(1, 12.706), (2, 4.303), (11, 2.228), (100, 2.000), (500, 1.96)])
-def test_t_quantile_never_narrower_than_the_true_one(df, expected):
-    assert t_quantile(df) == expected
+@pytest.mark.parametrize("df, expected", [(1, 12.7062), (2, 4.3027), (9, 2.2622), (11, 2.2010), (100, 1.9840)])
+def test_t_quantile_matches_printed_tables(df, expected):
+    assert t_quantile(df) == pytest.approx(expected, abs=1e-4)
+    assert math.isnan(t_quantile(0))
 
 
 def metrics_frame():
     """Two activations x two rates x two seeds, with one diverged and one failed run."""
-    table = [  # activation, lr, status, final_test_acc, spiky
-        ("relu", 0.1, "ok", 0.90, False), ("relu", 0.1, "ok", 0.92, False),
-        ("relu", 1.0, "ok", 0.96, True), ("relu", 1.0, "diverged", 0.10, True),
-        ("tanh", 0.1, "ok", 0.93, False), ("tanh", 0.1, "failed", np.nan, np.nan),
-        ("tanh", 1.0, "ok", 0.91, True), ("tanh", 1.0, "ok", 0.89, False),
+    table = [  # activation, lr, seed, status, final_test_acc, spiky, best_val_acc
+        ("relu", 0.1, 0, "ok", 0.90, False, 0.91), ("relu", 0.1, 1, "ok", 0.92, False, 0.93),
+        ("relu", 1.0, 0, "ok", 0.96, True, 0.95), ("relu", 1.0, 1, "diverged", 0.10, True, 0.80),
+        ("tanh", 0.1, 0, "ok", 0.93, False, 0.90), ("tanh", 0.1, 1, "failed", np.nan, np.nan, np.nan),
+        ("tanh", 1.0, 0, "ok", 0.91, True, 0.92), ("tanh", 1.0, 1, "ok", 0.89, False, 0.90),
     ]
-    return pd.DataFrame(table, columns=["activation", "lr", "status", "final_test_acc", "spiky"])
+    columns = ["activation", "lr", "seed", "status", "final_test_acc", "spiky", "best_val_acc"]
+    return pd.DataFrame(table, columns=columns)
 
 
-def test_summary_aggregates_per_setting_and_picks_the_best_lr():
+def test_summary_aggregates_per_setting_and_selects_the_lr_on_validation():
     summary = summary_table(metrics_frame()).set_index(["activation", "lr"])
     assert len(summary) == 4
     assert summary.loc[("relu", 1.0), "final_test_acc_mean"] == pytest.approx(0.53)
@@ -73,9 +97,10 @@ def test_summary_aggregates_per_setting_and_picks_the_best_lr():
     tanh_fast = summary.loc[("tanh", 1.0)]
     assert tanh_fast["final_test_acc_std"] == pytest.approx(0.01 * math.sqrt(2))
     assert [tanh_fast["final_test_acc_ci_low"], tanh_fast["final_test_acc_ci_high"]] == pytest.approx(
-        [0.90 - 0.12706, 0.90 + 0.12706])
-    best = summary[summary["is_best_lr"]].index.tolist()
-    assert best == [("relu", 0.1), ("tanh", 0.1)]
+        [0.90 - 0.127062, 0.90 + 0.127062])
+    # validation means: relu 0.92 (lr 0.1) vs 0.875 (lr 1); tanh 0.90 (lr 0.1) vs 0.91 (lr 1). Mean final
+    # test accuracy would pick tanh's lr 0.1 (0.93 vs 0.90); the choice is validation's: lr 1
+    assert summary[summary["is_selected"]].index.tolist() == [("relu", 0.1), ("tanh", 1.0)]
 
 
 def test_diverged_runs_lose_their_blow_up_row_before_spikiness():

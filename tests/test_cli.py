@@ -66,6 +66,15 @@ BAD_ARGS = {
     "unknown flag": (["train", "--learning-rate", "0.1"], "unrecognized arguments: --learning-rate"),
     "unknown subcommand": (["fit"], "invalid choice: 'fit'"),
     "gradcheck seed": (["gradcheck", "--seed", "x"], "--seed"),
+    "gradcheck negative seed": (["gradcheck", "--seed", "-5"], "--seed must be zero or positive, got -5"),
+    "gradcheck unknown fault": (["gradcheck", "--fault", "typo"], "invalid choice: 'typo'"),
+    "infinite lr": (["train", "--lr", "inf"], "lr must be positive and finite, got inf"),
+    "no hidden layer": (["train", "--hidden", ""], "hidden needs at least one hidden layer"),
+    "fewer images than classes": (["train", "--n-train", "5"], "n_train must be 0 (all) or at least 10"),
+    "network larger than memory": (["train", "--hidden", "10000000"], "GiB for its parameters and activations"),
+    "out is a folder": (["train", "--out", "/tmp"], "--out /tmp exists and is not a regular file"),
+    "out is a device": (["train", "--out", "/dev/null"], "--out /dev/null exists and is not a regular file"),
+    "out cannot be written": (["train", "--out", "/proc/study/run.csv"], "--out /proc/study/run.csv: cannot write"),
     "missing data": (["train", "--data-dir", "/nonexistent/study-data", "--no-progress"],
                      "mnist not found (looked in /nonexistent/study-data/mnist"),
     "missing data for data": (["data", "--data-dir", "/nonexistent/study-data"], "STUDY_DATA_DIR"),
@@ -155,15 +164,27 @@ def test_gradcheck_through_both_entry_points():
     assert f"all {len(ACTIVATIONS)} activations within" in module[1]
 
 
-def test_train_end_to_end_on_real_data(tmp_path, mnist):
+def test_train_end_to_end_on_full_size_files(tmp_path, synthetic_data_root):
     if not CONSOLE_SCRIPT.exists():
         pytest.skip(f"console script not installed at {CONSOLE_SCRIPT}")
     out_csv = tmp_path / "run.csv"
     argv = ["train", "--n-train", "500", "--hidden", "16", "--epochs", "2", "--no-progress",
-            "--data-dir", str(mnist.folder.parent), "--out", str(out_csv)]
+            "--data-dir", str(synthetic_data_root), "--out", str(out_csv)]
     done = subprocess.run([str(CONSOLE_SCRIPT), *argv], capture_output=True, text=True, timeout=120,
                           env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
     assert done.returncode == 0 and done.stderr == ""
     assert len(done.stdout.splitlines()) == 1 and "ok after 2 epochs" in done.stdout
     assert "0 train images also in test" in done.stdout
     assert len(pd.read_csv(out_csv)) == 3
+
+
+@pytest.mark.parametrize("kind", ["symlink", "fifo"])
+def test_out_that_is_not_a_regular_file_is_refused_before_training(kind, tmp_path, capsys, data_env):
+    out = tmp_path / "run.csv"
+    target = tmp_path / "precious.csv"
+    target.write_text("keep me")
+    out.symlink_to(target) if kind == "symlink" else os.mkfifo(out)
+    code, stdout, err = run_cli(["train", "--out", str(out), "--no-progress"], capsys)
+    assert code == USAGE_ERROR and stdout == "" and "is not a regular file" in err  # not "mnist not found"
+    assert target.read_text() == "keep me" and (out.is_symlink() if kind == "symlink" else out.is_fifo())
+

@@ -142,6 +142,29 @@ def test_all_mirrors_bad_leaves_nothing_in_cache(server, monkeypatch, data_env, 
     assert cache_contents(data_env) == []  # no file, and no .part leftover
 
 
+def test_a_failed_download_leaves_no_empty_folders(server, monkeypatch, data_env, archives):
+    use_mirrors(server, monkeypatch, archives, ["missing"])
+    assert not data_env.exists()
+    with pytest.raises(DataError, match="download failed"):
+        load("mnist")
+    assert not data_env.exists()  # neither data/mnist/ nor data/ itself
+
+
+def test_a_failed_download_keeps_folders_it_did_not_make_and_files_it_verified(
+        server, monkeypatch, data_env, archives):
+    use_mirrors(server, monkeypatch, archives, ["ok"])
+    files, _ = archives
+    last = list(files)[-1]
+    server.routes[f"/m0/{last}.gz"] = ("missing", b"")
+    data_env.mkdir()
+    with pytest.raises(DataError, match="download failed"):
+        load("mnist")
+    assert cache_contents(data_env) == sorted(f"{stem}.gz" for stem in files if stem != last)
+    server.routes[f"/m0/{last}.gz"] = ("ok", files[last])
+    load("mnist")  # the next try fetches only the missing file
+    assert server.requests[-1] == f"/m0/{last}.gz" and len(server.requests) == 5
+
+
 def test_checksum_mismatch_is_reported(server, monkeypatch, data_env, archives):
     use_mirrors(server, monkeypatch, archives, ["corrupted"])
     with pytest.raises(DataError, match="SHA-256 .* does not match"):

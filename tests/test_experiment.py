@@ -197,3 +197,37 @@ def test_binary_or_non_utf8_files_are_one_clear_error(tmp_path, content, expecte
     with pytest.raises(ConfigError, match=re.escape(expected)) as info:
         load_experiment(path)
     assert str(path) in str(info.value)
+
+
+def test_fast_run_ids_equal_runconfig_run_id(tmp_path):
+    text = """
+[base]
+leaky_slope = -0.0
+[[grid]]
+hidden = [[8], [16, 4], [3, 2, 1]]
+lr = [1, 0.5, 1e-3]
+dtype = ["float32", "float64"]
+"""
+    exp = load_experiment(write(tmp_path, text))
+    assert list(exp.run_ids) == [cfg.run_id for cfg in exp.configs] and len(exp.run_ids) == 18
+    signed = load_experiment(write(tmp_path, "[grid]\nleaky_slope = [0.0, -0.0, 0.25]\n", "s.toml"))
+    assert list(signed.run_ids) == [cfg.run_id for cfg in signed.configs] and len(set(signed.run_ids)) == 3
+
+
+def test_run_ids_follow_runconfig_if_its_hash_changes(tmp_path, monkeypatch):
+    from study import config
+
+    monkeypatch.setattr(config.RunConfig, "run_id", property(lambda self: f"id-{self.lr}-{self.seed}"))
+    exp = load_experiment(write(tmp_path, GOOD))
+    assert exp.run_ids[0] == "id-0.1-0" and list(exp.run_ids) == [cfg.run_id for cfg in exp.configs]
+
+
+@pytest.mark.parametrize("name", ["../escape", "/tmp/abs", "", "."])
+def test_cli_refuses_an_unsafe_name_and_writes_nowhere(tmp_path, name):
+    path = write(tmp_path, f"name = {json.dumps(name)}\n[grid]\nlr = [0.1]\n")
+    results = tmp_path / "results"
+    proc = subprocess.run([sys.executable, "-m", "study", "sweep", str(path), "--results", str(results)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
+    assert "not a safe folder name" in proc.stderr and "Traceback" not in proc.stderr
+    assert not results.exists() and not (tmp_path / "escape").exists()

@@ -1,4 +1,8 @@
-"""The grid runner on real MNIST: tables, resume, kill-and-resume, lock, failures, dask."""
+"""The grid runner: tables, resume, kill-and-resume, lock, failures, dask.
+
+Every test runs on the synthetic MNIST of tests/conftest.py (real IDX files at MNIST's sizes), so a
+fresh clone with no MNIST anywhere runs them all; tests/test_real_data.py covers the real data.
+"""
 
 import os
 import signal
@@ -12,10 +16,13 @@ import pandas as pd
 import pytest
 
 from study import sweep as sweep_module
+from study.config import make_config
+from study.data import load
 from study.experiment import load_experiment
 from study.lock import FolderLock
 from study.store import VOLATILE_COLUMNS
 from study.sweep import run_sweep, share
+from study.train import train
 
 GRID = """
 name = "{name}"
@@ -30,12 +37,10 @@ seed = [0]
 """
 
 
-@pytest.fixture(scope="module")
-def data_root():
-    root = os.environ.get("STUDY_DATA_DIR")
-    if not root or not (Path(root) / "mnist").is_dir():
-        pytest.skip("real MNIST not available: set STUDY_DATA_DIR to a folder holding mnist/")
-    return root
+@pytest.fixture
+def data_root(synthetic_data_root):
+    """The folder holding the synthetic mnist/, as the str that --data-dir and STUDY_DATA_DIR take."""
+    return str(synthetic_data_root)
 
 
 def experiment(tmp_path, name="g", epochs=4, lrs="[0.1, 5000.0]"):
@@ -54,6 +59,19 @@ def tables(folder, drop_volatile=True):
 def sweep_cli(*args, **kw):
     return subprocess.run([sys.executable, "-m", "study", "sweep", *map(str, args), "--no-progress"],
                           capture_output=True, text=True, **kw)
+
+
+def test_the_synthetic_mnist_passes_the_loader_and_is_learnable(data_root):
+    data = load("mnist", data_root, download=False)
+    assert data.X_train.shape == (60_000, 784) and data.X_test.shape == (10_000, 784)
+    assert np.bincount(data.y_train).tolist() == [6000] * 10
+    assert np.bincount(data.y_test).tolist() == [1000] * 10
+    assert data.meta["train_images_in_test"] == 0  # the random pixels make every image unique
+    assert 0 < data.X_train.mean() < 0.05  # mostly zeros, as the cheap files need
+    cfg = make_config({"activation": "relu", "lr": 0.5, "epochs": 20, "hidden": [16], "n_train": 600})
+    result = train(cfg, data)
+    assert result.status == "ok"
+    assert result.rows[0]["test_acc"] < 0.2 and result.rows[-1]["test_acc"] > 0.95
 
 
 def test_tables_are_tidy_and_complete(tmp_path, data_root):
@@ -147,8 +165,6 @@ def test_a_run_that_raises_is_recorded_as_failed_and_the_sweep_goes_on(tmp_path,
 
 
 def test_shared_datasets_are_memory_mapped_copies(tmp_path, data_root):
-    from study.data import load
-
     data = load("mnist", data_root)
     shared = share(data, tmp_path)
     assert isinstance(shared.X_train, np.memmap) and not shared.X_train.flags.writeable

@@ -1,0 +1,110 @@
+"""Which columns of a results folder are run settings, which of them vary, and how runs group.
+
+Learned from the results themselves, never from a hard-coded list of settings:
+config columns = the keys of the manifest's current grid when it has one, else the columns of
+runs.csv before `status` (runs read off epochs.csv get the columns of epochs.csv that are not
+measurements). A setting is one combination of the varying config columns other than the
+replicate (seed) and the run id: runs that differ in any setting are never pooled.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+IDENTITY = "run_id"
+REPLICATE = "seed"  # runs that differ only in this are repeats of one setting
+LR = "lr"  # the axis that validation selects per group of the other settings
+# Per-epoch measurements (everything else in epochs.csv, before them, is config).
+MEASUREMENT_COLUMNS = ("epoch", "updates", "train_cost", "train_acc", "val_cost", "val_acc", "test_cost",
+                       "test_acc", "grad_norm", "seconds", "sharpness", "stability")
+MEASUREMENT_PREFIXES = ("inactive_",)
+RUN_RESULT_START = "status"  # runs.csv: config columns come before this one
+
+
+@dataclass(frozen=True)
+class Axes:
+    config_columns: tuple  # every config column, run_id first when present, in grid order
+    varying: tuple  # config columns (not run_id) with more than one value among the runs
+    setting_columns: tuple  # varying minus seed: one summary row per combination
+
+    @property
+    def described_columns(self):
+        """Config columns shown in a summary row: every config column but run_id and seed."""
+        return tuple(c for c in self.config_columns if c not in (IDENTITY, REPLICATE))
+
+    @property
+    def group_columns(self):
+        """Setting columns other than lr: each of their combinations gets one selected lr."""
+        return tuple(c for c in self.setting_columns if c != LR)
+
+
+def is_measurement(column):
+    return column in MEASUREMENT_COLUMNS or column.startswith(MEASUREMENT_PREFIXES)
+
+
+def epoch_config_columns(columns):
+    """Columns of epochs.csv that hold config, not measurements, in file order."""
+    return [c for c in columns if not is_measurement(c)]
+
+
+def manifest_grid(manifest):
+    """The manifest's current grid (list of config dicts), or [] when it has none."""
+    grid = (manifest or {}).get("grid")
+    return grid if isinstance(grid, list) and all(isinstance(g, dict) for g in grid) else []
+
+
+def config_columns(runs, manifest=None):
+    """Config columns of `runs`: the manifest grid's keys (present in runs), else those before status."""
+    keys = {key for point in manifest_grid(manifest) for key in point}
+    if keys:  # the manifest says which columns are config; the tables give their order (the grid's fields)
+        found = [c for c in runs.columns if c in keys]
+        return [IDENTITY, *[c for c in found if c != IDENTITY]] if IDENTITY in found else found
+    columns = list(runs.columns)
+    end = columns.index(RUN_RESULT_START) if RUN_RESULT_START in columns else len(columns)
+    return [c for c in columns[:end] if not is_measurement(c)]
+
+
+def varying_columns(frame, columns):
+    """The columns among `columns` (not run_id) that hold more than one value in `frame`."""
+    return [c for c in columns if c != IDENTITY and c in frame.columns and frame[c].map(str).nunique() > 1]
+
+
+def find_axes(runs, manifest=None):
+    """The Axes of a folder's runs (after any filtering to the current grid)."""
+    config = config_columns(runs, manifest)
+    varying = varying_columns(runs, config)
+    setting = [c for c in varying if c != REPLICATE]
+    return Axes(tuple(config), tuple(varying), tuple(setting))
+
+
+def summary_setting_columns(summary):
+    """Setting columns of a summary table: the columns before n_runs that vary across its rows."""
+    columns = list(summary.columns)
+    leading = columns[: columns.index("n_runs")] if "n_runs" in columns else []
+    return [c for c in leading if summary[c].map(str).nunique() > 1]
+
+
+def summary_described_columns(summary):
+    """Every config column of a summary table (those before n_runs), varying or not."""
+    columns = list(summary.columns)
+    return columns[: columns.index("n_runs")] if "n_runs" in columns else []
+
+
+def setting_label(row, columns, skip=()):
+    """'relu, lr 0.5, hidden 128,64': a setting named by its columns' values (activation bare)."""
+    parts = []
+    for column in columns:
+        if column in skip:
+            continue
+        value = row[column]
+        text = f"{value:g}" if isinstance(value, float) else str(value)
+        parts.append(text if column == "activation" else f"{column} {text}")
+    return ", ".join(parts)
+
+
+def rows_matching(frame, row, columns):
+    """The rows of `frame` whose `columns` equal those of `row` (compared as text, so NaN matches NaN)."""
+    keep = np.ones(len(frame), dtype=bool)
+    for column in columns:
+        keep &= frame[column].map(str).to_numpy() == str(row[column])
+    return frame[keep]
