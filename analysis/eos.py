@@ -22,7 +22,8 @@ def stability_of(rows):
     sharpness = rows["sharpness"].to_numpy(dtype=float)
     stability = (rows["stability"].to_numpy(dtype=float) if "stability" in rows.columns
                  else np.full(len(rows), np.nan))
-    stability = np.where(np.isfinite(stability), stability, rows["lr"].to_numpy(dtype=float) * sharpness / 2)
+    if "optimizer" not in rows.columns:  # tables from before per-optimizer stability; Adam's blank stays blank
+        stability = np.where(np.isfinite(stability), stability, rows["lr"].to_numpy(dtype=float) * sharpness / 2)
     measured = np.isfinite(stability)
     return rows["epoch"].to_numpy(dtype=float)[measured], stability[measured]
 

@@ -7,6 +7,7 @@ stand for. Run `python -m analysis RESULTS/NAME` first (make reference does both
 """
 
 import argparse
+import base64
 import gzip
 import json
 import shutil
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from analysis.output import write_atomic, write_text
 
-TABLES = ("runs.csv", "metrics.csv", "summary.csv", "compare.csv", "budgets.csv", "eos_table.csv", "report.html")
+TABLES = ("runs.csv", "metrics.csv", "summary.csv", "compare.csv", "budgets.csv", "eos_table.csv")
 REQUIRED = ("runs.csv", "epochs.csv", "metrics.csv", "summary.csv", "report.html", "manifest.json")
 
 
@@ -44,9 +45,19 @@ def copy_folder(source, target):
     written.append(write_atomic(target / "epochs.csv.gz", lambda h: h.write(packed), "wb"))
     manifest = scrub(json.loads((source / "manifest.json").read_text()))
     written.append(write_text(target / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True) + "\n"))
-    for png in sorted((source / "figures").glob("*.png")):
+    figures = sorted((source / "figures").glob("*.png"))
+    for png in figures:
         written.append(write_atomic(target / "figures" / png.name, lambda h, p=png: h.write(p.read_bytes()), "wb"))
+    written.append(write_text(target / "report.html", linked_report((source / "report.html").read_text(), figures)))
     return written
+
+
+def linked_report(text, figures):
+    """The report with each embedded figure replaced by a link to its copy in figures/ (half the size)."""
+    for png in figures:
+        embedded = "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii")
+        text = text.replace(embedded, f"figures/{png.name}")
+    return text
 
 
 def main(argv=None):

@@ -24,15 +24,17 @@ relu network about one product in four crossed a kink, each crossing adding a sp
 
 Accuracy. On trained relu networks Hv agrees with an exact (Pearlmutter) product to 2e-11
 (median; worst 3e-9); on small networks the eigenvalue matches numpy.linalg.eigvalsh of the full
-Hessian to 1e-8 (tests/test_sharpness.py). The stopping rule left the eigenvalue within 5e-5
+Hessian to 1e-8 (tests/test_sharpness.py). The stopping rule left the eigenvalue within 1e-5
 (relative) of a converged one at the 24 warm-started measurements of `python -m bench.sharpness`
-(relu, tanh; 784-128-64-10; two seeds): docs/sharpness.md promises 3e-4. A 5000-image subset's
-sharpness is within 2% of the full 60000-image training set's.
+(relu, tanh; 784-128-64-10; two seeds); docs/sharpness.md promises 3e-4. A start with almost
+nothing along the top eigenvector (under ~3% of its length, synthetic spectrum with a close top
+pair) ends at the second eigenvalue, as eigsh does. A 5000-image subset's sharpness is within 2%
+of the full 60000-image training set's.
 
 Cost. A product costs about 1.3 float64 gradients on the subset (0.06 s for 5000 images on
-784-128-64-10, one core); a measurement takes 5-15 products (9 for the first, from a random
+784-128-64-10, one core); a measurement takes 5-17 products (9-10 for the first, from a random
 start) and ~140 MB of buffers. With sharpness_every=10, a 40-epoch full-MNIST float32 run took
-13% more CPU time under the earlier rule, which used ~30% fewer products (docs/sharpness.md).
+13% more CPU time under the earlier rule, which used 26-33% fewer products (docs/sharpness.md).
 """
 
 import numpy as np
