@@ -24,7 +24,7 @@ from study import data as datasets
 from study.config import make_config
 from study.idx import DataError
 from study.mlp import layers
-from study.train import run_epoch, start_run
+from study.run import run_epoch, start_run
 
 HIDDEN = [256, 128]
 LR = 0.01  # small, so that no timed epoch diverges

@@ -5,8 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from study.run import DIVERGENCE_FACTOR, INACTIVE_TOLERANCE, column_reduce, derivative_floor, diverged  # noqa: F401
-from study.run import inactive_fractions, run_epoch, start_run  # noqa: F401  (bench and tests use these)
+from study.run import run_epoch, start_run
 
 EPOCH_COLUMNS = [
     "epoch", "updates", "train_cost", "train_acc", "val_cost", "val_acc", "test_cost", "test_acc", "grad_norm",

@@ -7,7 +7,8 @@ from conftest import synthetic_dataset
 from study.activations import ACTIVATIONS
 from study.config import make_config
 from study.mlp import Workspace, row_max
-from study.train import column_reduce, run_epoch, start_run, train
+from study.run import column_reduce, run_epoch, start_run
+from study.train import train
 
 EPOCHS = 20
 RTOL = 1e-3
