@@ -26,7 +26,7 @@ import tempfile
 from pathlib import Path
 
 from bench.epoch import blas_description, epoch_part_rows
-from bench.table import read_rows, show, with_verdicts, write_rows
+from bench.table import names_from, read_rows, show, with_verdicts, write_rows
 from bench.throughput import sweep_part_rows
 from bench.torch_epoch import torch_version
 from study.io import write_atomic
@@ -36,14 +36,7 @@ OWN_TABLE_PARTS = ("bookkeeping", "minibatch", "sharpness")  # bench/<part>.py w
 PARTS = ("epoch", "sweep", *OWN_TABLE_PARTS)
 
 
-def part_list(text):
-    """'epoch,sweep' -> ['epoch', 'sweep'], every name checked."""
-    parts = [p.strip() for p in text.split(",") if p.strip()]
-    unknown = [p for p in parts if p not in PARTS]
-    if unknown or not parts:
-        raise argparse.ArgumentTypeError(f"unknown part(s) {', '.join(unknown) or '(none given)'}; "
-                                         f"valid: {', '.join(PARTS)}")
-    return parts
+part_list = names_from(PARTS, "part")  # 'epoch,sweep' -> ['epoch', 'sweep'], every name checked
 
 
 def parse_args(argv):

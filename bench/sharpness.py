@@ -24,6 +24,7 @@ from scipy.sparse.linalg import LinearOperator, eigsh
 from threadpoolctl import threadpool_limits
 
 from bench.epoch import blas_description, load_data
+from bench.table import names_from
 from study.activations import ACTIVATIONS
 from study.config import make_config
 from study.run import run_epoch, start_run
@@ -153,20 +154,6 @@ def show_summary(rows, solvers):
         what = SOLVERS[name][0] if name in SOLVERS else "scipy eigsh, tol 1e-10, ncv 20 (error: --check-reference)"
         print(f"{name:<14}{worst_text:>12}{meets:>7}{sum(products):>10}{statistics.mean(products):>9.1f}"
               f"{max(products):>8}{wall:>9.2f}{cpu:>8.2f}{cpu / sum(products):>10.3f}  {what}")
-
-
-def names_from(table, kind):
-    """An argparse type: 'a,b' -> ['a', 'b'], each name checked against `table`."""
-
-    def parse(text):
-        names = [name.strip() for name in text.split(",") if name.strip()]
-        unknown = [name for name in names if name not in table]
-        if unknown or not names:
-            raise argparse.ArgumentTypeError(f"unknown {kind}(s) {', '.join(unknown) or '(none given)'}; "
-                                             f"valid: {', '.join(table)}")
-        return names
-
-    return parse
 
 
 def positive_int(text):

@@ -1,5 +1,6 @@
 """The bench's table: one row per measurement, checked against its target, printed and written as CSV."""
 
+import argparse
 import csv
 
 COLUMNS = ["name", "dtype", "median_s", "min_s", "value", "unit", "target", "meets_target", "note",
@@ -39,3 +40,17 @@ def write_rows(handle, rows):
 def read_rows(path):
     with open(path, newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+def names_from(table, kind):
+    """An argparse type: 'a,b' -> ['a', 'b'], each name checked against `table`."""
+
+    def parse(text):
+        names = [name.strip() for name in text.split(",") if name.strip()]
+        unknown = [name for name in names if name not in table]
+        if unknown or not names:
+            raise argparse.ArgumentTypeError(f"unknown {kind}(s) {', '.join(unknown) or '(none given)'}; "
+                                             f"valid: {', '.join(table)}")
+        return names
+
+    return parse
