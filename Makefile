@@ -15,7 +15,7 @@ ifeq ($(STUDY_DATA_DIR),)
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help install test gradcheck data sweep confirm figures reference bench clean
+.PHONY: help install machine test gradcheck data sweep confirm figures reference bench spread clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,6 +28,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)  ## create .venv and install the package with its dev extras
+
+machine: $(STAMP)  ## print the CPU, the BLAS kernel and threads, and whether real MNIST was found
+	$(PYTHON) -m bench.machine
 
 test: $(STAMP)  ## run the tests (real-data tests read STUDY_DATA_DIR)
 	$(PYTHON) -m pytest
@@ -57,6 +60,9 @@ reference: $(STAMP)  ## analyse the REFERENCE studies and copy tables, figures, 
 bench: $(STAMP)  ## run every benchmark, python -m bench (what each measures: docs/performance.md)
 	-$(PYTHON) -m pip install --quiet -e '.[bench]' || echo "torch not installed: its row is skipped"
 	$(PYTHON) -m bench --out $(RESULTS)/bench/bench.csv
+
+spread: $(STAMP)  ## how far results move across BLAS kernels and threads (docs/reproducibility.md)
+	$(PYTHON) -m bench.kernel_spread --mnist
 
 clean:  ## remove the virtual environment and caches (keeps results/ and data/)
 	rm -rf $(VENV) .pytest_cache *.egg-info

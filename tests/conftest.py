@@ -159,3 +159,19 @@ def idx_folder(small_splits):
         return arrays
 
     return write
+
+
+# A test that waits for another process polls for the event; the ceiling only ends a wait that
+# would never end, so it is generous (a loaded 2-core machine can be 10x slower than a quiet one).
+WAIT_CEILING = 600.0
+
+
+def wait_for(condition, what, ceiling=WAIT_CEILING, interval=0.05):
+    """Poll condition() until it is true; after `ceiling` seconds fail, saying what was awaited."""
+    import time
+
+    start = time.monotonic()
+    while not condition():
+        if time.monotonic() - start > ceiling:
+            raise AssertionError(f"gave up after {ceiling:.0f} s waiting for {what}")
+        time.sleep(interval)

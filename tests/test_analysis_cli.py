@@ -7,6 +7,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import WAIT_CEILING
 
 from analysis.__main__ import main
 from analysis.synthetic import write_synthetic
@@ -16,7 +17,7 @@ ENV = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 def run_analysis(*args):
     return subprocess.run([sys.executable, "-m", "analysis", *map(str, args)], capture_output=True, text=True,
-                          env=ENV, timeout=120)
+                          env=ENV, timeout=WAIT_CEILING)
 
 
 def break_columns(folder):
@@ -82,7 +83,7 @@ def test_a_broken_folder_gives_one_line_and_exit_code_2(tmp_path, name):
 def test_the_analysis_never_imports_the_trainer():
     code = ("import sys, analysis.pipeline, analysis.__main__; "
             "print(sorted(m for m in sys.modules if m == 'study' or m.startswith('study.')))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV, timeout=120)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV, timeout=WAIT_CEILING)
     assert done.returncode == 0 and done.stdout.strip() == "[]"
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import SMALL_TEST, SMALL_TRAIN
+from conftest import SMALL_TEST, SMALL_TRAIN, WAIT_CEILING
 from study.activations import ACTIVATIONS
 from study.cli import USAGE_ERROR, build_parser, main
 from study.config import make_config
@@ -146,7 +146,7 @@ def both_entry_points(*argv, env=None):
         pytest.skip(f"console script not installed at {CONSOLE_SCRIPT}")
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", **(env or {})}
     commands = [[sys.executable, "-m", "study", *argv], [str(CONSOLE_SCRIPT), *argv]]
-    done = [subprocess.run(c, capture_output=True, text=True, env=env, timeout=120) for c in commands]
+    done = [subprocess.run(c, capture_output=True, text=True, env=env, timeout=WAIT_CEILING) for c in commands]
     return [(p.returncode, p.stdout, p.stderr) for p in done]
 
 
@@ -170,7 +170,7 @@ def test_train_end_to_end_on_full_size_files(tmp_path, synthetic_data_root):
     out_csv = tmp_path / "run.csv"
     argv = ["train", "--n-train", "500", "--hidden", "16", "--epochs", "2", "--no-progress",
             "--data-dir", str(synthetic_data_root), "--out", str(out_csv)]
-    done = subprocess.run([str(CONSOLE_SCRIPT), *argv], capture_output=True, text=True, timeout=120,
+    done = subprocess.run([str(CONSOLE_SCRIPT), *argv], capture_output=True, text=True, timeout=WAIT_CEILING,
                           env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
     assert done.returncode == 0 and done.stderr == ""
     assert len(done.stdout.splitlines()) == 1 and "ok after 2 epochs" in done.stdout

@@ -1,43 +1,63 @@
 """Full-batch gd reproduces the trajectory stored before optimizers and validation existed.
 
 tests/data/gd_trajectory.json was written by the trainer at commit f42b07e (full batch, no
-validation split) on the dataset below; the trainer must still produce exactly those numbers.
+validation split) with OpenBLAS's Haswell kernel. Other kernels and thread counts sum matrix
+products in another order, so the comparison is within a tolerance set from the measured spread
+across kernels (`python -m bench.kernel_spread`, docs/reproducibility.md): float64 trajectories
+moved by at most 8.9e-15 (relative), float32 ones by 5.9e-7, accuracies not at all. The
+tolerances below are about 100x those, and a one-line change of the update (lr x 1.001) still
+leaves them by the second epoch, which the last test checks.
 """
-
-import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from study.config import make_config
-from study.data import Dataset
-from study.train import train
+from bench.kernel_spread import COLUMNS, reference_config, reference_dataset, stored, trajectory
 
-STORED = json.loads((Path(__file__).parent / "data" / "gd_trajectory.json").read_text())
+STORED = stored()
+RTOL = {"float64": 1e-12, "float32": 1e-4}  # costs and gradient norms, relative
+ACCURACY = ("train_acc", "test_acc")  # a kernel may move one logit across a tie: one sample's worth
 
 
-def reference_dataset():
-    """200 training and 100 test samples of a 10-class, 20-feature problem, fixed by seed 7."""
-    rng = np.random.default_rng(7)
-    prototypes = rng.uniform(0, 1, size=(10, 20))
-
-    def split(n):
-        y = np.arange(n) % 10
-        rng.shuffle(y)
-        X = np.clip(prototypes[y] + rng.normal(0, 0.15, size=(n, 20)), 0, 1)
-        return X, y.astype(np.int64)
-
-    X_train, y_train = split(200)
-    X_test, y_test = split(100)
-    return Dataset("synthetic", Path("."), X_train, y_train, X_test, y_test, {"train_images_in_test": 0})
+def mismatches(key, found):
+    """The columns of `found` outside the tolerance of the stored trajectory `key`, with the first bad epoch."""
+    cfg, want = reference_config(key), STORED[key]
+    data = reference_dataset()
+    sizes = {"train_acc": len(data.y_train), "test_acc": len(data.y_test)}
+    bad = {}
+    for column in COLUMNS:
+        got, expected = np.asarray(found[column]), np.asarray(want[column])
+        if got.shape != expected.shape:
+            bad[column] = f"{len(got)} epochs, stored {len(expected)}"
+            continue
+        if column in ACCURACY:
+            close = np.abs(got - expected) <= 1.0 / sizes[column] + 1e-12
+        else:
+            close = np.isclose(got, expected, rtol=RTOL[cfg.dtype], atol=0.0)
+        if not close.all():
+            epoch = int(np.flatnonzero(~close)[0])
+            bad[column] = f"epoch {epoch}: {got[epoch]!r}, stored {expected[epoch]!r}"
+    return bad
 
 
 @pytest.mark.parametrize("key", sorted(STORED))
 def test_full_batch_gd_reproduces_stored_trajectory(key):
-    activation, lr, dtype = key.split("-")
-    cfg = make_config({"activation": activation, "lr": float(lr), "epochs": 20, "hidden": [16, 8], "seed": 3,
-                       "dtype": dtype, "n_val": 0, "optimizer": "gd", "batch_size": 0})
-    rows = train(cfg, reference_dataset()).rows
-    for column, expected in STORED[key].items():
-        assert [float(row[column]) for row in rows] == expected, column
+    assert mismatches(key, trajectory(key)) == {}
+
+
+@pytest.mark.parametrize("key", sorted(STORED))
+def test_a_one_line_change_of_the_update_is_caught(key, monkeypatch):
+    from study import optimizers
+
+    real = optimizers.OPTIMIZERS["gd"]
+
+    def slightly_larger_step(theta, grad, state, cfg, t):
+        from study.mlp import step
+
+        step(theta, grad, cfg.lr * 1.001)
+
+    monkeypatch.setitem(optimizers.OPTIMIZERS, "gd", optimizers.Optimizer(slightly_larger_step, real.state_vectors,
+                                                                          real.stability))
+    bad = mismatches(key, trajectory(key))
+    assert {"train_cost", "test_cost", "grad_norm"} <= set(bad)
+    assert min(int(text.split(":")[0].split()[1]) for text in bad.values()) <= 2, bad

@@ -8,12 +8,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import wait_for
 
 from study import sweep as sweep_module
 from study.config import make_config
@@ -116,9 +116,8 @@ def test_killed_sweep_resumes_to_the_same_tables(tmp_path, data_root):
                              "--jobs", "2", "--no-progress"], env=env, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     shards = killed / "g" / "shards"
-    deadline = time.time() + 120
-    while time.time() < deadline and len(list(shards.glob("*.json"))) < 2:
-        time.sleep(0.05)
+    wait_for(lambda: len(list(shards.glob("*.json"))) >= 2 or proc.poll() is not None,
+             "the sweep to save its first two runs")
     os.killpg(proc.pid, signal.SIGKILL)  # the driver and its workers, mid-sweep
     proc.wait()
     n_before = len(list(shards.glob("*.json")))

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import WAIT_CEILING, wait_for
 
 from study import cli
 from study.experiment import load_experiment
@@ -155,17 +156,16 @@ def test_sigterm_stops_the_sweep_cleanly_and_stops_the_workers(tmp_path, data_ro
                              "--jobs", "2", "--no-progress"], env=env, start_new_session=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline, workers = time.time() + 120, []
-        while time.time() < deadline and proc.poll() is None:
-            workers = [p for p in descendants(proc.pid) if b"loky" in Path(f"/proc/{p}/cmdline").read_bytes()]
-            if len(workers) >= 2 and (results / "g" / ".scratch").exists():
-                break
-            time.sleep(0.1)
-        assert len(workers) >= 2, "the workers should have started"
+        def workers_started():
+            found = [p for p in descendants(proc.pid) if b"loky" in Path(f"/proc/{p}/cmdline").read_bytes()]
+            return proc.poll() is not None or (len(found) >= 2 and (results / "g" / ".scratch").exists())
+
+        wait_for(workers_started, "the sweep to start its two loky workers")
+        assert proc.poll() is None, "the sweep ended before its workers started"
         time.sleep(1.0)  # let them take their first runs
         below = descendants(proc.pid)
         os.kill(proc.pid, signal.SIGTERM)  # the driver only, as `kill PID` does
-        out, err = proc.communicate(timeout=60)
+        out, err = proc.communicate(timeout=WAIT_CEILING)
     finally:  # whatever happened, nothing of this sweep outlives the test (workers share its group)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
@@ -173,10 +173,7 @@ def test_sigterm_stops_the_sweep_cleanly_and_stops_the_workers(tmp_path, data_ro
     assert proc.returncode == 128 + signal.SIGTERM
     assert len(err.strip().splitlines()) == 1, err
     assert "terminated (SIGTERM)" in err and "rerun the same command to resume" in err
-    deadline = time.time() + 15
-    while time.time() < deadline and any(alive(p) for p in below):
-        time.sleep(0.1)
-    assert not [p for p in below if alive(p)], "worker processes outlived the sweep"
+    wait_for(lambda: not any(alive(p) for p in below), "the sweep's worker processes to exit after SIGTERM")
     manifest = json.loads((results / "g" / "manifest.json").read_text())
     assert manifest["ended"] is not None
     assert not (results / "g" / ".scratch").exists()
