@@ -3,6 +3,6 @@
 Reads only the files a sweep writes (runs.csv, epochs.csv, manifest.json); never imports the trainer.
 """
 
-from analysis.load import ResultsError, load_results
+from analysis.load.results import ResultsError, load_results
 
 __all__ = ["ResultsError", "load_results"]

@@ -3,10 +3,10 @@
 import argparse
 import sys
 
-from analysis.load import ResultsError
+from analysis.load.results import ResultsError
 from analysis.pipeline import analyze
-from analysis.report import headline
-from analysis.spikiness import SPIKE_TAU
+from analysis.report.build import headline
+from analysis.metrics.spikiness import SPIKE_TAU
 
 
 def parse_args(argv):

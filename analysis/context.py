@@ -4,8 +4,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from analysis.axes import Axes
-from analysis.spikiness import SPIKE_TAU
+from analysis.load.axes import Axes
+from analysis.metrics.spikiness import SPIKE_TAU
 
 
 @dataclass

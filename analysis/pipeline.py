@@ -2,11 +2,11 @@
 
 from pathlib import Path
 
-from analysis.figures import make_figures
-from analysis.output import write_csv, write_text
-from analysis.report import build_report
-from analysis.spikiness import SPIKE_TAU
-from analysis.tables import compute
+from analysis.figures.registry import make_figures
+from analysis.figures.save import write_csv, write_text
+from analysis.report.build import build_report
+from analysis.metrics.spikiness import SPIKE_TAU
+from analysis.aggregate.tables import compute
 
 TABLES = ("metrics", "summary", "compare", "budgets", "eos")  # Analysis attribute -> <name>.csv
 FILE_NAMES = {"eos": "eos_table"}

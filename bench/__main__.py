@@ -29,7 +29,7 @@ from bench.epoch import blas_description, epoch_part_rows
 from bench.table import names_from, read_rows, show, with_verdicts, write_rows
 from bench.throughput import sweep_part_rows
 from bench.torch_epoch import torch_version
-from study.io import write_atomic
+from results_io import write_atomic
 
 HINTS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 OWN_TABLE_PARTS = ("bookkeeping", "minibatch", "sharpness")  # bench/<part>.py with main(argv)

@@ -20,11 +20,11 @@ import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from bench.torch_epoch import torch_epoch, torch_version
-from study import data as datasets
+from study.data import datasets
 from study.config import make_config
-from study.idx import DataError
-from study.mlp import layers
-from study.run import run_epoch, start_run
+from study.data.idx import DataError
+from study.net.mlp import layers
+from study.training.run import run_epoch, start_run
 
 HIDDEN = [256, 128]
 LR = 0.01  # small, so that no timed epoch diverges

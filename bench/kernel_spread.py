@@ -41,7 +41,7 @@ FLOOR = 1e-3
 
 def reference_dataset():
     """200 training and 100 test samples of a 10-class, 20-feature problem, fixed by seed 7."""
-    from study.data import Dataset
+    from study.data.datasets import Dataset
 
     rng = np.random.default_rng(7)
     prototypes = rng.uniform(0, 1, size=(10, 20))
@@ -72,7 +72,7 @@ def stored():
 
 def trajectory(key, data=None):
     """{column: [value per epoch]} of the stored run `key`, computed now."""
-    from study.train import train
+    from study.training.train import train
 
     rows = train(reference_config(key), data or reference_dataset()).rows
     return {column: [float(row[column]) for row in rows] for column in COLUMNS}
@@ -108,9 +108,9 @@ def child(what, threads):
 
 def mnist_runs():
     """{name: final and validation-chosen accuracies} of the MNIST runs of MNIST_RUNS."""
-    from study import data as datasets
+    from study.data import datasets
     from study.config import make_config
-    from study.train import train
+    from study.training.train import train
 
     data = datasets.load("mnist", download=False)
     found = {}
@@ -139,7 +139,7 @@ def mutated_distance():
     """{key: {column: distance}} between the stored runs and the same runs with lr x 1.001."""
     from dataclasses import replace
 
-    from study.train import train
+    from study.training.train import train
 
     data, found = reference_dataset(), {}
     for key, columns in stored().items():

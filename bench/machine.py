@@ -31,7 +31,7 @@ def blas_lines():
 
 def mnist_found():
     """Where real MNIST was found without downloading, or why not."""
-    from study.data import files_in, search_dirs
+    from study.data.datasets import files_in, search_dirs
 
     for folder in search_dirs("mnist"):
         if files_in(folder):

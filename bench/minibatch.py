@@ -31,9 +31,9 @@ from threadpoolctl import threadpool_limits
 from bench.epoch import blas_description, harness_epoch, load_data
 from bench.table import show, with_verdicts, write_rows
 from study.config import make_config
-from study.io import write_atomic
-from study.mlp import layers
-from study.run import start_run
+from results_io import write_atomic
+from study.net.mlp import layers
+from study.training.run import start_run
 
 HIDDEN = [128, 64]
 DTYPE = "float32"

@@ -5,7 +5,7 @@ autograd for the gradient; the same per-epoch numbers (train and test cost and a
 gradient norm, the inactive fraction of each hidden layer), then the same update.
 """
 
-from study.mlp import layers
+from study.net.mlp import layers
 
 
 def torch_version():

@@ -5,9 +5,9 @@ import sys
 
 from study import config
 from study.config import ConfigError
-from study.faults import FAULTS
-from study.idx import DataError
-from study.lock import LockError
+from study.net.faults import FAULTS
+from study.data.idx import DataError
+from study.store.lock import LockError
 
 USAGE_ERROR = 2
 
@@ -36,7 +36,7 @@ def run_gradcheck(args):
 
 
 def run_sweep(args):
-    from study.sweep_command import sweep_command
+    from study.sweep.command import sweep_command
     return sweep_command(args)
 
 

@@ -3,14 +3,14 @@
 import tempfile
 from pathlib import Path
 
-from study import data as datasets
+from study.data import datasets
 from study import config
 from study.config import ConfigError, make_config
-from study.faults import FAULTS
-from study.gradcheck import TOLERANCE, gradcheck_all
-from study.io import write_csv
-from study.rows import epoch_table
-from study.train import summarize, train
+from study.net.faults import FAULTS
+from study.net.gradcheck import TOLERANCE, gradcheck_all
+from results_io import write_csv
+from study.training.rows import epoch_table
+from study.training.train import summarize, train
 
 
 def config_from_args(args):

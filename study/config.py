@@ -12,11 +12,11 @@ import math
 import os
 from dataclasses import dataclass
 
-from study.activations import ACTIVATIONS, DEFAULT_INIT
-from study.data import DATASET_NAMES, DTYPES, N_CLASSES, N_TRAIN
-from study.faults import FAULTS
-from study.mlp import INITS, n_params
-from study.optimizers import OPTIMIZERS
+from study.net.activations import ACTIVATIONS, DEFAULT_INIT
+from study.data.datasets import DATASET_NAMES, DTYPES, N_CLASSES, N_TRAIN
+from study.net.faults import FAULTS
+from study.net.mlp import INITS, n_params
+from study.net.optimizers import OPTIMIZERS
 
 
 class ConfigError(ValueError):

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from study import data as data_module
-from study import download as download_module
-from study.data import Dataset
-from study.idx import IMAGE_MAGIC, LABEL_MAGIC, encode_idx
+from study.data import datasets as data_module
+from study.data import download as download_module
+from study.data.datasets import Dataset
+from study.data.idx import IMAGE_MAGIC, LABEL_MAGIC, encode_idx
 
 # Small split sizes for IDX files the tests write (the real ones are 60000 / 10000 images).
 SMALL_TRAIN, SMALL_TEST = 40, 20

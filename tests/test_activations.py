@@ -5,8 +5,8 @@ import warnings
 import numpy as np
 import pytest
 
-from study.activations import ACTIVATIONS, DEFAULT_INIT, LEAKY_SLOPE, get_activation, make_leaky_relu
-from study.mlp import INITS
+from study.net.activations import ACTIVATIONS, DEFAULT_INIT, LEAKY_SLOPE, get_activation, make_leaky_relu
+from study.net.mlp import INITS
 
 NAMES = list(ACTIVATIONS)
 DTYPES = ["float32", "float64"]

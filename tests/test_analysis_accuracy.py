@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.accuracy import accuracy_metrics
-from analysis.aggregate import describe, summary_table, t_quantile
-from analysis.eos import eos_metrics, eos_table
-from analysis.load import curve_status
-from analysis.metrics import metrics_table
+from analysis.metrics.accuracy import accuracy_metrics
+from analysis.aggregate.summary import describe, summary_table, t_quantile
+from analysis.metrics.eos import eos_metrics, eos_table
+from analysis.load.results import curve_status
+from analysis.metrics.per_run import metrics_table
 
 
 def rows(test, train=None, **extra):

@@ -6,11 +6,11 @@ import json
 import pandas as pd
 import pytest
 
-from analysis.axes import find_axes, rows_matching, setting_label, summary_setting_columns
-from analysis.folder import load_folder
-from analysis.report import build_report
-from analysis.synthetic import Synthetic, write_synthetic
-from analysis.tables import compute
+from analysis.load.axes import find_axes, rows_matching, setting_label, summary_setting_columns
+from analysis.load.folder import load_folder
+from analysis.report.build import build_report
+from analysis.tools.synthetic import Synthetic, write_synthetic
+from analysis.aggregate.tables import compute
 
 HIDDEN = Synthetic(extra={"hidden": ("32", "64,32")})
 

@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.budgets import budget_sentences, budget_table
-from analysis.overfit import gap_curves, overfit_sentences
-from analysis.report import build_report
-from analysis.synthetic import Synthetic, write_synthetic
-from analysis.tables import compute
+from analysis.aggregate.budgets import budget_sentences, budget_table
+from analysis.questions.overfit.numbers import gap_curves, overfit_sentences
+from analysis.report.build import build_report
+from analysis.tools.synthetic import Synthetic, write_synthetic
+from analysis.aggregate.tables import compute
 
 
 def budget_summary():

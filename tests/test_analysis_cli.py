@@ -10,7 +10,7 @@ import pytest
 from conftest import WAIT_CEILING
 
 from analysis.__main__ import main
-from analysis.synthetic import write_synthetic
+from analysis.tools.synthetic import write_synthetic
 
 ENV = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.aggregate import summary_table
-from analysis.compare import compare_sentences, compare_table, paired_difference, seeds_needed
+from analysis.aggregate.summary import summary_table
+from analysis.aggregate.compare import compare_sentences, compare_table, paired_difference, seeds_needed
 
 
 def series(values):

@@ -4,8 +4,8 @@ import tomllib
 
 import pytest
 
-from analysis.confirm import main
-from analysis.synthetic import Synthetic, write_synthetic
+from analysis.tools.confirm import main
+from analysis.tools.synthetic import Synthetic, write_synthetic
 
 STAGE_1 = Synthetic(activations=("relu", "tanh"), lrs=(0.1, 0.3, 1.0), overfit={("relu", 1.0)})
 
@@ -31,7 +31,7 @@ def test_each_activation_gets_its_validation_selected_lr_and_the_seeds(tmp_path,
 
 
 def test_the_study_reads_the_generated_file(tmp_path, capsys):
-    from study.experiment import load_experiment  # the test may import the trainer; analysis/ never does
+    from study.sweep.experiment import load_experiment  # the test may import the trainer; analysis/ never does
 
     code, out, _ = generate(tmp_path, capsys, "--seeds", "3", "--name", "confirm_test")
     loaded = load_experiment(out)

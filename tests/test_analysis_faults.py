@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.fault_checks import class_mean_check, sum_check
-from analysis.faults import fault_pairs, side_by_side
-from analysis.faults_section import faults_section
-from analysis.output import write_csv, write_text
-from analysis.tables import compute
+from analysis.questions.faults.checks import class_mean_check, sum_check
+from analysis.questions.faults.pairs import fault_pairs, side_by_side
+from analysis.questions.faults.text import faults_section
+from analysis.figures.save import write_csv, write_text
+from analysis.aggregate.tables import compute
 
 EPOCHS = 40
 T = np.arange(EPOCHS + 1, dtype=float)

@@ -5,16 +5,16 @@ import pandas as pd
 import pytest
 from matplotlib.collections import LineCollection
 
-from analysis.aggregate import summary_table
-from analysis.figures import FIGURES, make_figures
-from analysis.figures_accuracy import best_lr_curves, budget_ranking
-from analysis.figures_curves import cost_curves
-from analysis.figures_grid import accuracy_vs_lr
-from analysis.figures_heatmaps import accuracy_heatmap
-from analysis.load import load_results
-from analysis.metrics import metrics_table
-from analysis.style import plt
-from analysis.synthetic import Synthetic, write_synthetic
+from analysis.aggregate.summary import summary_table
+from analysis.figures.registry import FIGURES, make_figures
+from analysis.figures.accuracy import best_lr_curves, budget_ranking
+from analysis.figures.curves import cost_curves
+from analysis.figures.grid import accuracy_vs_lr
+from analysis.figures.heatmaps import accuracy_heatmap
+from analysis.load.results import load_results
+from analysis.metrics.per_run import metrics_table
+from analysis.figures.style import plt
+from analysis.tools.synthetic import Synthetic, write_synthetic
 
 # A grid activation x lr x hidden; relu at lr 1 overfits (its val/test accuracy falls over the second half).
 HIDDEN = Synthetic(epochs=60, spiky=set(), overfit={("relu", 1.0)}, diverged={("tanh", 1.0, 1)},

@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.axes import find_axes
+from analysis.load.axes import find_axes
 from analysis.context import Analysis
-from analysis.kink import (SETTLED, STABILITY, at_equal_lr, compare_with_reference, exceptions, kink_runs,
+from analysis.questions.kink.numbers import (SETTLED, STABILITY, at_equal_lr, compare_with_reference, exceptions, kink_runs,
                            stability_per_run, stability_split, with_stability)
-from analysis.kink_section import equal_lr_sentences, kink_section, stability_sentences
+from analysis.questions.kink.text import equal_lr_sentences, kink_section, stability_sentences
 
 # (activation, lr, seed) -> (status, spiky, n_spikes, largest stability after init, median once it reached 0.95)
 EXPLAINED = {
@@ -150,7 +150,7 @@ def test_an_activation_without_runs_below_the_line():
 
 def test_the_report_of_a_folder_has_the_section(tmp_path):
     from analysis.__main__ import main
-    from analysis.synthetic import Synthetic, write_synthetic
+    from analysis.tools.synthetic import Synthetic, write_synthetic
 
     # relu is spiky at lr 1 with stability 1.0; softplus is smooth there with stability 0.5
     write_synthetic(tmp_path, Synthetic(activations=("relu", "softplus"), sharpness_every=5))

@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.optimizers import method_label, optimizers_section, selected_table
-from analysis.output import write_csv, write_text
-from analysis.tables import compute
+from analysis.questions.optimizers.section import method_label, optimizers_section, selected_table
+from analysis.figures.save import write_csv, write_text
+from analysis.aggregate.tables import compute
 
 EPOCHS = 40
 T = np.arange(EPOCHS + 1, dtype=float)

@@ -7,8 +7,8 @@ import pytest
 
 from analysis import load_results
 from analysis.pipeline import analyze
-from analysis.reference import main
-from analysis.synthetic import Synthetic, write_synthetic
+from analysis.tools.reference import main
+from analysis.tools.synthetic import Synthetic, write_synthetic
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.report import build_report
-from analysis.selection import mark_selected, selected_rows
-from analysis.synthetic import Synthetic, write_synthetic
-from analysis.tables import compute
+from analysis.report.build import build_report
+from analysis.aggregate.selection import mark_selected, selected_rows
+from analysis.tools.synthetic import Synthetic, write_synthetic
+from analysis.aggregate.tables import compute
 
 GRID = Synthetic(activations=("relu", "tanh", "sigmoid"), lrs=(0.1, 0.3, 1.0), seeds=(0, 1, 2),
                  overfit={("relu", 1.0), ("tanh", 0.3)}, failed={("sigmoid", 0.3, 1)})

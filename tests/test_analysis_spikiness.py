@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from analysis.spikiness import SPIKINESS_COLUMNS, finite_prefix, running_median, spikiness
+from analysis.metrics.spikiness import SPIKINESS_COLUMNS, finite_prefix, running_median, spikiness
 
 LN2 = math.log(2)
 MONOTONE = dict(n_up=0, frac_up=0.0, up_ratio=0.0, n_spikes=0, max_excursion=1.0, roughness=0.0, spiky=False)

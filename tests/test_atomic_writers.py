@@ -6,8 +6,9 @@ import os
 import pandas as pd
 import pytest
 
-from analysis import output
-from study import download, io
+from analysis.figures import save as output
+from study.data import download
+import results_io as io
 
 from test_download import archives, server, use_mirrors  # noqa: F401 (fixtures)
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from bench.minibatch import FULL, TARGET, floor_epoch, minibatch_rows, new_run, parse_args
-from study.mlp import layers
+from study.net.mlp import layers
 
 
 def test_rows_time_each_update_rule_against_the_full_batch_epoch(make_dataset):

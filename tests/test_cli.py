@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from conftest import SMALL_TEST, SMALL_TRAIN, WAIT_CEILING
-from study.activations import ACTIVATIONS
+from study.net.activations import ACTIVATIONS
 from study.cli import USAGE_ERROR, build_parser, main
 from study.config import make_config
 

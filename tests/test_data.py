@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from study import data as data_module
-from study.data import DATASET_NAMES, DTYPES, count_shared_images, load, stratified_subset
-from study.idx import DataError
+from study.data import datasets as data_module
+from study.data.datasets import DATASET_NAMES, DTYPES, count_shared_images, load, stratified_subset
+from study.data.idx import DataError
 
 
 def test_search_order_data_dir_then_cache_then_system(tmp_path, data_env, idx_folder, monkeypatch):

@@ -7,10 +7,10 @@ import threading
 import numpy as np
 import pytest
 
-from study import data as data_module
-from study import download as download_module
-from study.data import load
-from study.idx import DataError
+from study.data import datasets as data_module
+from study.data import download as download_module
+from study.data.datasets import load
+from study.data.idx import DataError
 
 from conftest import idx_bytes, small_idx_arrays
 

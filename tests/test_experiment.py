@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from study.config import ConfigError
-from study.experiment import load_experiment
+from study.sweep.experiment import load_experiment
 
 EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"
 

@@ -7,15 +7,15 @@ import numpy as np
 import pytest
 
 from conftest import synthetic_dataset
-from study import activations as acts
+from study.net import activations as acts
 from study.cli import main
 from study.config import ConfigError, make_config
-from study.faults import FAULTS, get_fault
-from study.gradcheck import TOLERANCE, gradcheck_all
-from study.mlp import layers
-from study.rows import epoch_rows
-from study.run import measure, run_epoch, start_run
-from study.train import train
+from study.net.faults import FAULTS, get_fault
+from study.net.gradcheck import TOLERANCE, gradcheck_all
+from study.net.mlp import layers
+from study.training.rows import epoch_rows
+from study.training.run import measure, run_epoch, start_run
+from study.training.train import train
 
 HIDDEN = (16, 8)
 N_VAL = 50  # of the synthetic dataset's 200 training images: 150 left to train on

@@ -47,12 +47,12 @@ def test_full_batch_gd_reproduces_stored_trajectory(key):
 
 @pytest.mark.parametrize("key", sorted(STORED))
 def test_a_one_line_change_of_the_update_is_caught(key, monkeypatch):
-    from study import optimizers
+    from study.net import optimizers
 
     real = optimizers.OPTIMIZERS["gd"]
 
     def slightly_larger_step(theta, grad, state, cfg, t):
-        from study.mlp import step
+        from study.net.mlp import step
 
         step(theta, grad, cfg.lr * 1.001)
 

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from study import activations as acts
-from study.activations import ACTIVATIONS, get_activation
+from study.net import activations as acts
+from study.net.activations import ACTIVATIONS, get_activation
 from study.cli import main
-from study.gradcheck import TOLERANCE, check_gradients, gradcheck_all, numerical_gradient, relative_error
+from study.net.gradcheck import TOLERANCE, check_gradients, gradcheck_all, numerical_gradient, relative_error
 
 
 def with_out(fn):

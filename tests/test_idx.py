@@ -5,7 +5,7 @@ import gzip
 import numpy as np
 import pytest
 
-from study.idx import IMAGE_MAGIC, LABEL_MAGIC, DataError, encode_idx, read_images, read_labels
+from study.data.idx import IMAGE_MAGIC, LABEL_MAGIC, DataError, encode_idx, read_images, read_labels
 
 N = 5
 IMAGES = np.arange(N * 28 * 28, dtype=np.int64).reshape(N, 28, 28).astype(np.uint8)

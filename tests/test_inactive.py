@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from study import optimizers
-from study import run as run_module
-from study.activations import ACTIVATIONS, get_activation
+from study.net import optimizers
+from study.training import run as run_module
+from study.net.activations import ACTIVATIONS, get_activation
 from study.config import make_config
-from study.mlp import layers
-from study.run import INACTIVE_TOLERANCE, derivative_floor, inactive_fractions
-from study.train import train
+from study.net.mlp import layers
+from study.training.run import INACTIVE_TOLERANCE, derivative_floor, inactive_fractions
+from study.training.train import train
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from study.mlp import (
+from study.net.mlp import (
     INITS, Workspace, cost_and_grad, init_params, layer_sizes, layers, n_params, softmax_cross_entropy,
 )
 

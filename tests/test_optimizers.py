@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 
 from conftest import synthetic_dataset
-from study import run as run_module
+from study.training import run as run_module
 from study.config import ConfigError, make_config
-from study.mlp import cost_and_grad, layers
-from study.optimizers import OPTIMIZERS
-from study.run import run_epoch, start_run
-from study.train import train
+from study.net.mlp import cost_and_grad, layers
+from study.net.optimizers import OPTIMIZERS
+from study.training.run import run_epoch, start_run
+from study.training.train import train
 
 HIDDEN = (16, 8)
 STEPS = 20

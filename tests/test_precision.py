@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 
 from conftest import synthetic_dataset
-from study.activations import ACTIVATIONS
+from study.net.activations import ACTIVATIONS
 from study.config import make_config
-from study.mlp import Workspace, row_max
-from study.run import column_reduce, run_epoch, start_run
-from study.train import train
+from study.net.mlp import Workspace, row_max
+from study.training.run import column_reduce, run_epoch, start_run
+from study.training.train import train
 
 EPOCHS = 20
 RTOL = 1e-3

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from study.config import make_config
-from study.data import describe
-from study.train import train
+from study.data.datasets import describe
+from study.training.train import train
 
 TRAIN_LABEL_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 TEST_LABEL_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]

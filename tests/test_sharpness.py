@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from study import sharpness
-from study import optimizers
-from study import train as train_module
-from study.activations import ACTIVATIONS
+from study.net import sharpness
+from study.net import optimizers
+from study.training import train as train_module
+from study.net.activations import ACTIVATIONS
 from study.config import make_config
-from study.mlp import cost_and_grad, init_params, layers, n_params
-from study.sharpness import SharpnessProbe
+from study.net.mlp import cost_and_grad, init_params, layers, n_params
+from study.net.sharpness import SharpnessProbe
 
 SIZES = [6, 5, 4, 3]
 N_SAMPLES = 8

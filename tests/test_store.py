@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 
 from study.config import make_config
-from study.index import INDEX_FILE
-from study.io import WriteError
-from study.results import ResultsFolder
-from study.rows import run_row
-from study.store import ShardError, read_shard, shard_path, write_shard
-from study.train import EPOCH_COLUMNS, RunResult
+from study.store.index import INDEX_FILE
+from results_io import WriteError
+from study.store.folder import ResultsFolder
+from study.training.rows import run_row
+from study.store.shards import ShardError, read_shard, shard_path, write_shard
+from study.training.train import EPOCH_COLUMNS, RunResult
 
 
 def config(**settings):
@@ -96,7 +96,7 @@ def test_a_copied_shard_is_refused(tmp_path):
 
 
 def test_failed_runs_need_no_epoch_rows(tmp_path):
-    from study.rows import failed_run_row
+    from study.training.rows import failed_run_row
 
     run = {**failed_run_row(GRID[0], "ValueError: boom"), "blas_threads": 1}
     write_shard(tmp_path, run, [])
@@ -240,7 +240,7 @@ def test_a_folder_written_before_the_index_is_tabled_without_retraining(tmp_path
 # ---- a full disk ------------------------------------------------------------------------------
 
 def test_a_shard_that_cannot_be_written_is_kept_and_saved_with_the_next_run(tmp_path, monkeypatch):
-    from study import results
+    from study.store import folder as results
 
     store = open_folder(tmp_path, GRID, todo=GRID)
     store.settle(leave_out={cfg.run_id for cfg in GRID})
@@ -258,7 +258,7 @@ def test_a_shard_that_cannot_be_written_is_kept_and_saved_with_the_next_run(tmp_
 
 
 def test_a_failed_table_append_leaves_no_half_row_and_the_end_rewrites(tmp_path, monkeypatch):
-    from study import tables as tables_module
+    from study.store import tables as tables_module
 
     lines = []
     store = open_folder(tmp_path, GRID, todo=GRID, lines=lines)
@@ -285,7 +285,7 @@ def test_a_failed_table_append_leaves_no_half_row_and_the_end_rewrites(tmp_path,
 
 
 def test_write_errors_name_the_file(tmp_path):
-    from study.io import write_atomic
+    from results_io import write_atomic
 
     target = tmp_path / "file.txt"
     target.mkdir()  # a directory where a file should go
@@ -295,7 +295,7 @@ def test_write_errors_name_the_file(tmp_path):
 
 
 def test_the_index_spares_reading_unchanged_shards(tmp_path, monkeypatch):
-    from study import results
+    from study.store import folder as results
 
     sweep_by_hand(tmp_path, GRID)
     reads = []
@@ -313,8 +313,8 @@ def test_the_index_spares_reading_unchanged_shards(tmp_path, monkeypatch):
 def test_the_manifest_grid_reads_back_as_each_configs_fields(tmp_path):
     import dataclasses
 
-    from study.experiment import load_experiment
-    from study.manifest import build_manifest, read_manifest, write_manifest
+    from study.sweep.experiment import load_experiment
+    from study.store.manifest import build_manifest, read_manifest, write_manifest
 
     path = tmp_path / "e.toml"
     path.write_text('[base]\nleaky_slope = -0.0\n[[grid]]\nhidden = [[8], [16, 4]]\n[[grid]]\nlr = [1, 0.5]\n')
@@ -328,8 +328,8 @@ def test_the_manifest_grid_reads_back_as_each_configs_fields(tmp_path):
 
 
 def test_the_history_counts_a_rerun_and_adds_a_changed_grid(tmp_path):
-    from study.experiment import load_experiment
-    from study.manifest import build_manifest, read_manifest, write_manifest
+    from study.sweep.experiment import load_experiment
+    from study.store.manifest import build_manifest, read_manifest, write_manifest
 
     path = tmp_path / "e.toml"
     path.write_text("[grid]\nlr = [0.1, 0.2]\n")
@@ -341,8 +341,8 @@ def test_the_history_counts_a_rerun_and_adds_a_changed_grid(tmp_path):
 
 
 def test_a_manifest_from_before_the_history_becomes_its_first_entry(tmp_path):
-    from study.experiment import load_experiment
-    from study.manifest import build_manifest
+    from study.sweep.experiment import load_experiment
+    from study.store.manifest import build_manifest
 
     old = {"experiment": {"name": "e", "path": "e.toml", "text": "old text"}, "grid": [{}, {}, {}],
            "started": "2026-01-01T00:00:00+00:00", "git": {"commit": "abc"}, "data": [{"dataset": "mnist"}]}
@@ -355,7 +355,7 @@ def test_a_manifest_from_before_the_history_becomes_its_first_entry(tmp_path):
 
 def test_a_shard_from_code_whose_settings_had_another_name_still_counts(tmp_path):
     """Its id is the hash of the columns between run_id and status, whatever they are called now."""
-    from study.store import settings_id
+    from study.store.shards import settings_id
 
     run, rows = fake_run(GRID[0])
     settings = {"activation": "relu", "learning_rate": 0.1, "hidden": "8", "epochs": 3}  # lr had another name

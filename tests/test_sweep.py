@@ -15,14 +15,14 @@ import pandas as pd
 import pytest
 from conftest import wait_for
 
-from study import sweep as sweep_module
+from study.sweep import runner as sweep_module
 from study.config import make_config
-from study.data import load
-from study.experiment import load_experiment
-from study.lock import FolderLock
-from study.store import VOLATILE_COLUMNS
-from study.sweep import run_sweep, share
-from study.train import train
+from study.data.datasets import load
+from study.sweep.experiment import load_experiment
+from study.store.lock import FolderLock
+from study.store.shards import VOLATILE_COLUMNS
+from study.sweep.runner import run_sweep, share
+from study.training.train import train
 
 GRID = """
 name = "{name}"
@@ -187,7 +187,8 @@ def test_dask_cluster_gives_the_same_tables(tmp_path, data_root):
 def test_a_dead_worker_stops_the_sweep_with_one_line_and_exit_1(tmp_path, monkeypatch, capsys):
     from joblib.externals.loky.process_executor import BrokenProcessPool
 
-    from study import cli, sweep_command
+    from study import cli
+    from study.sweep import command as sweep_command
 
     def broken(*args, **kwargs):
         raise BrokenProcessPool("A task has failed to un-serialize.\nDetails follow")

@@ -16,12 +16,12 @@ import pytest
 from conftest import WAIT_CEILING, wait_for
 
 from study import cli
-from study.experiment import load_experiment
-from study.idx import DataError
-from study.io import WriteError
-from study.store import shard_path
-from study.sweep import Tally, run_sweep
-from study.sweep_command import Progress
+from study.sweep.experiment import load_experiment
+from study.data.idx import DataError
+from results_io import WriteError
+from study.store.shards import shard_path
+from study.sweep.runner import Tally, run_sweep
+from study.sweep.command import Progress
 
 GRID = """
 name = "g"
@@ -204,7 +204,7 @@ def test_the_last_line_reports_the_folders_totals(tmp_path, data_root, capsys, m
 
 
 def test_an_interruption_says_runs_are_saved_only_when_they_are(tmp_path, data_root, capsys, monkeypatch):
-    from study import sweep as sweep_module
+    from study.sweep import runner as sweep_module
 
     monkeypatch.setenv("STUDY_DATA_DIR", data_root)
     path, results = experiment(tmp_path), str(tmp_path / "r")
@@ -243,7 +243,7 @@ def test_the_progress_bar_counts_epochs_and_drops_a_diverged_runs_unused_ones():
 
 
 def test_a_full_disk_for_the_workers_data_copy_is_one_line(tmp_path, data_root, capsys, monkeypatch):
-    from study import pool
+    from study.sweep import pool
 
     def no_space(path, array):
         raise OSError(28, "No space left on device")
@@ -258,7 +258,7 @@ def test_a_full_disk_for_the_workers_data_copy_is_one_line(tmp_path, data_root, 
 
 
 def test_runs_that_cannot_be_saved_are_kept_until_the_end_and_reported(tmp_path, data_root, capsys, monkeypatch):
-    from study import results as results_module
+    from study.store import folder as results_module
 
     real = results_module.write_shard
     state = {"full": True}
@@ -280,7 +280,7 @@ def test_runs_that_cannot_be_saved_are_kept_until_the_end_and_reported(tmp_path,
 
 
 def test_a_partial_data_copy_holds_the_rows_runs_read_and_costs_no_disk_for_the_rest(tmp_path, make_dataset):
-    from study.pool import PARTIAL, share
+    from study.sweep.pool import PARTIAL, share
 
     data = make_dataset(n_train=20_000, n_features=784)
     rows = np.arange(0, 20_000, 50)
@@ -295,7 +295,8 @@ def test_a_partial_data_copy_holds_the_rows_runs_read_and_costs_no_disk_for_the_
 
 
 def test_needed_rows_is_the_union_of_what_the_runs_read(monkeypatch, make_dataset):
-    from study import pool, run
+    from study.sweep import pool
+    from study.training import run
     from study.config import make_config
 
     y = make_dataset(n_train=1000).y_train
@@ -308,7 +309,8 @@ def test_needed_rows_is_the_union_of_what_the_runs_read(monkeypatch, make_datase
 
 
 def test_a_run_that_would_read_a_hole_in_the_copy_is_refused(tmp_path, monkeypatch, make_dataset):
-    from study import pool, run
+    from study.sweep import pool
+    from study.training import run
     from study.config import make_config
 
     data = make_dataset(n_train=1000)

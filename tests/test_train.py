@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from conftest import synthetic_dataset
-from study import run as run_module
-from study.activations import ACTIVATIONS
+from study.training import run as run_module
+from study.net.activations import ACTIVATIONS
 from study.config import make_config
-from study.run import derivative_floor, diverged, inactive_fractions
-from study.train import EPOCH_COLUMNS, summarize, train
+from study.training.run import derivative_floor, diverged, inactive_fractions
+from study.training.train import EPOCH_COLUMNS, summarize, train
 
 HIDDEN = (16, 8)
 

@@ -5,10 +5,10 @@ import pytest
 
 from conftest import synthetic_dataset
 from study.config import make_config
-from study.data import split_train_val
-from study.mlp import Workspace, evaluate
-from study.run import start_run
-from study.train import train
+from study.data.datasets import split_train_val
+from study.net.mlp import Workspace, evaluate
+from study.training.run import start_run
+from study.training.train import train
 
 
 @pytest.fixture(scope="module")

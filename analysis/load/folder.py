@@ -1,0 +1,36 @@
+"""A results folder read for analysis: its runs of the current grid, their epochs, axes, manifest."""
+
+from pathlib import Path
+
+from analysis.load.axes import find_axes, manifest_grid
+from analysis.context import Analysis
+from analysis.errors import ResultsError
+from analysis.load.results import experiment_name, load_manifest, load_results
+from analysis.metrics.spikiness import SPIKE_TAU
+
+
+def current_grid_only(runs, epochs, manifest, folder):
+    """(runs, epochs, number left out): only the runs of the manifest's current grid, when it lists one.
+
+    A folder can hold runs of earlier grids (an edited experiment rerun into the same folder);
+    those are left out, and the report says how many.
+    """
+    ids = {point["run_id"] for point in manifest_grid(manifest) if "run_id" in point}
+    if not ids:
+        return runs, epochs, 0
+    keep = runs["run_id"].isin(ids)
+    if not keep.any():
+        raise ResultsError(f"{folder}: none of the {len(runs)} run(s) in its tables belongs to the current grid of "
+                           f"manifest.json ({len(ids)} run(s)); wait for the sweep to finish a run, or rerun it")
+    return (runs[keep].reset_index(drop=True), epochs[epochs["run_id"].isin(ids)].reset_index(drop=True),
+            int((~keep).sum()))
+
+
+def load_folder(folder, tau=SPIKE_TAU):
+    """An Analysis holding the folder's runs, epochs, manifest and axes (tables still to compute)."""
+    folder = Path(folder)
+    runs, epochs = load_results(folder)
+    manifest = load_manifest(folder)
+    runs, epochs, left_out = current_grid_only(runs, epochs, manifest, folder)
+    return Analysis(name=experiment_name(folder), runs=runs, epochs=epochs, manifest=manifest,
+                    axes=find_axes(runs, manifest), left_out=left_out, tau=tau)

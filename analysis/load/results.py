@@ -1,0 +1,145 @@
+"""Read a results folder into two DataFrames: one row per run, one row per run and epoch."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.load.axes import MEASUREMENT_COLUMNS, MEASUREMENT_PREFIXES, epoch_config_columns
+from analysis.load.checks import check_epochs, check_ok_costs
+from analysis.errors import ResultsError
+
+# The trainer stops a run whose cost is non-finite or above this multiple of its epoch-0 cost;
+# repeated here (the analysis never imports the trainer) to label runs that runs.csv does not list.
+DIVERGENCE_FACTOR = 10.0
+REQUIRED_EPOCH_COLUMNS = ("run_id", "activation", "lr", "seed", "epoch", "train_cost", "train_acc", "test_acc")
+NUMERIC_EPOCH_COLUMNS = ("lr", "seed", "epoch")  # must parse; costs and accuracies may be inf/nan
+RUN_KEYS = ("run_id", "activation", "lr", "seed")
+
+
+def load_results(folder):
+    """(runs, epochs) of a results folder; runs has one row per run with a `status` column."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ResultsError(f"no results folder at {folder}; run `make sweep` first or pass an existing folder")
+    epochs = read_epochs(folder)  # in file order, so that errors can name the data row
+    listed = read_csv(table_path(folder, "runs"))
+    runs = merge_runs(listed, runs_from_epochs(epochs), folder)
+    if runs.empty:
+        raise ResultsError(f"{folder} holds no runs (epochs.csv and runs.csv are missing or empty)")
+    check_ok_costs(epochs, dict(zip(runs["run_id"], runs["status"])), table_path(folder, "epochs"))
+    return runs, epochs.sort_values(["run_id", "epoch"], kind="stable").reset_index(drop=True)
+
+
+def table_path(folder, stem):
+    """<stem>.csv, or <stem>.csv.gz where only the compressed table exists (as in results/reference/)."""
+    plain, packed = folder / f"{stem}.csv", folder / f"{stem}.csv.gz"
+    return packed if packed.is_file() and not plain.is_file() else plain
+
+
+def read_csv(path):
+    """A CSV as a DataFrame; None when the file is missing, empty when it has no rows."""
+    if not path.is_file():
+        return None
+    try:
+        return pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError) as error:
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ResultsError(f"cannot read {path}: {first_line}") from None
+
+
+def read_epochs(folder):
+    """epochs.csv checked and typed, in file order (empty with the required columns if absent)."""
+    path = table_path(folder, "epochs")
+    epochs = read_csv(path)
+    if epochs is None or epochs.empty:
+        return pd.DataFrame({column: pd.Series(dtype=float) for column in REQUIRED_EPOCH_COLUMNS})
+    missing = [column for column in REQUIRED_EPOCH_COLUMNS if column not in epochs.columns]
+    if missing:
+        raise ResultsError(f"{path} lacks the column(s) {', '.join(missing)}; is it a sweep's epochs.csv?")
+    for column in NUMERIC_EPOCH_COLUMNS:
+        epochs[column] = to_numbers(epochs[column], path, column, allow_missing=False)
+    for column in numeric_measure_columns(epochs):
+        epochs[column] = to_numbers(epochs[column], path, column, allow_missing=True)
+    epochs["activation"] = epochs["activation"].astype(str)
+    epochs["run_id"] = epochs["run_id"].astype(str)
+    epochs["seed"] = whole_if_integral(epochs["seed"])
+    check_epochs(epochs, path)
+    return epochs
+
+
+def numeric_measure_columns(epochs):
+    """Measurement columns present (epoch excluded: it is a key and must parse)."""
+    fixed = [c for c in MEASUREMENT_COLUMNS if c != "epoch" and c in epochs.columns]
+    return fixed + [c for c in epochs.columns if c.startswith(MEASUREMENT_PREFIXES)]
+
+
+def to_numbers(values, path, column, allow_missing):
+    """A column as floats; text that is not a number (or a missing key value) is a ResultsError."""
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    bad = numbers.isna() & values.notna() if allow_missing else numbers.isna()
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise ResultsError(f"{path}, data row {row + 1}: {column} = {values.iloc[row]!r} is not a number")
+    return numbers
+
+
+def whole_if_integral(numbers):
+    """Seeds as integers when they all are (so they print as 0, not 0.0)."""
+    return numbers.astype("int64") if (numbers == numbers.round()).all() else numbers
+
+
+def runs_from_epochs(epochs):
+    """One row per run found in epochs.csv: its config (first row) and a status read off its curve."""
+    if epochs.empty:
+        return pd.DataFrame(columns=[*RUN_KEYS, "status"])
+    config_columns = epoch_config_columns(epochs.columns)
+    groups = epochs.sort_values("epoch", kind="stable").groupby("run_id", sort=False)
+    runs = groups[config_columns].first().reset_index(drop=True)
+    runs["status"] = groups["train_cost"].agg(curve_status).to_numpy()
+    return runs
+
+
+def curve_status(costs):
+    """diverged when the last cost is non-finite or above DIVERGENCE_FACTOR x the first, else ok."""
+    first, last = costs.iloc[0], costs.iloc[-1]
+    blew_up = not np.isfinite(last) or (np.isfinite(first) and last > DIVERGENCE_FACTOR * first)
+    return "diverged" if blew_up else "ok"
+
+
+def merge_runs(listed, derived, folder):
+    """runs.csv rows, plus runs that only epochs.csv knows about (a sweep still in progress).
+
+    The `listed` column says which runs runs.csv has.
+    """
+    if listed is None or listed.empty:
+        return derived.assign(listed=False).reset_index(drop=True)
+    path = folder / "runs.csv"
+    missing = [column for column in (*RUN_KEYS, "status") if column not in listed.columns]
+    if missing:
+        raise ResultsError(f"{path} lacks the column(s) {', '.join(missing)}; is it a sweep's runs.csv?")
+    listed = listed.copy()
+    listed["run_id"] = listed["run_id"].astype(str)
+    listed["activation"] = listed["activation"].astype(str)
+    listed["status"] = listed["status"].astype(str)
+    for column in ("lr", "seed"):
+        listed[column] = to_numbers(listed[column], path, column, allow_missing=False)
+    listed["seed"] = whole_if_integral(listed["seed"])
+    extra = derived[~derived["run_id"].isin(listed["run_id"])]
+    return pd.concat([listed.assign(listed=True), extra.assign(listed=False)], ignore_index=True)
+
+
+def load_manifest(folder):
+    """manifest.json as a dict, or {} when it is missing or unreadable (it is informative only)."""
+    try:
+        return json.loads((Path(folder) / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def experiment_name(folder):
+    manifest = load_manifest(folder)
+    return (manifest.get("experiment") or {}).get("name") or Path(folder).resolve().name

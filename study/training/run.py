@@ -1,0 +1,224 @@
+"""One run's state and one epoch of it: measure the network, then update it (full batch or mini-batch).
+
+Shapes as in study/mlp.py: X (n, 784) one row per image, y (n,) labels. The run trains on its
+training images, is measured on them and on the validation and test images, and never updates on
+the validation or test images.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from study.net.activations import get_activation
+from study.data.datasets import N_CLASSES, split_train_val, stratified_subset
+from study.net.faults import FAULTS
+from study.net.mlp import Workspace, cost_and_grad, evaluate, init_params, layer_sizes
+from study.net.optimizers import OPTIMIZERS, new_state
+
+# A run diverges when its training cost is non-finite or exceeds this multiple of its epoch-0 cost
+# (about 23 for MNIST: the network is then confidently wrong on most images).
+DIVERGENCE_FACTOR = 10.0
+# A hidden unit is inactive when |f'(z)| stays within this of its floor on every training sample.
+INACTIVE_TOLERANCE = 1e-3
+
+
+@dataclass
+class Run:
+    """What one training run keeps between epochs: its data, parameters, buffers and probe."""
+
+    cfg: object
+    sizes: list
+    X: np.ndarray  # training images (n_train, 784), then validation and test images
+    y: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    f: object
+    f_prime: object
+    fault: object
+    theta: np.ndarray
+    grad: np.ndarray
+    state: list  # the optimizer's parameter-sized arrays
+    ws: Workspace
+    ws_val: Workspace
+    ws_test: Workspace
+    batches: object  # MiniBatches, or None for full batch
+    probe: object
+    floor: float
+    updates: int = 0
+    first_cost: float = np.nan  # the epoch-0 true training cost, the divergence reference
+    true_cost: float = np.nan  # the last measured true training cost
+
+
+@dataclass
+class MiniBatches:
+    """Reused buffers of one mini-batch and the generator that reshuffles every epoch."""
+
+    size: int
+    rng: np.random.Generator
+    X: np.ndarray  # (size, 784)
+    ws: Workspace
+
+
+def rows_of(X, indices, dtype):
+    """X[indices] in `dtype`; all of X (no copy) when the indices are every row in order."""
+    whole = len(indices) == len(X) and np.array_equal(indices, np.arange(len(X)))
+    return np.asarray(X if whole else X[indices], dtype=dtype)
+
+
+def start_run(cfg, data):
+    """Everything a run needs, allocated once: each epoch reuses these buffers."""
+    data_rng, init_rng, probe_rng, batch_rng = np.random.default_rng(cfg.seed).spawn(4)
+    train_rows, val_rows = split_train_val(data.y_train, cfg.n_val, cfg.n_train, data_rng)
+    X, y = rows_of(data.X_train, train_rows, cfg.dtype), data.y_train[train_rows]
+    X_val, y_val = rows_of(data.X_train, val_rows, cfg.dtype), data.y_train[val_rows]
+    X_test = np.asarray(data.X_test, dtype=cfg.dtype)
+    fault = FAULTS[cfg.fault]
+    f, f_prime = fault.network(*get_activation(cfg.activation, cfg.leaky_slope))
+    sizes = layer_sizes(X.shape[1], cfg.hidden, N_CLASSES)
+    theta = init_params(sizes, cfg.resolved_init, init_rng, cfg.dtype)
+    ws = Workspace(sizes, len(X), cfg.dtype)
+    return Run(
+        cfg, sizes, X, y, X_val, y_val, X_test, data.y_test, f, f_prime, fault, theta, np.empty_like(theta),
+        new_state(cfg.optimizer, theta), ws, head_or_own(ws, sizes, len(X_val), cfg.dtype),
+        head_or_own(ws, sizes, len(X_test), cfg.dtype), mini_batches(cfg, sizes, len(X), batch_rng),
+        sharpness_probe(cfg, X, y, sizes, f, f_prime, probe_rng), derivative_floor(f_prime, cfg.dtype),
+    )
+
+
+def head_or_own(ws, sizes, n, dtype):
+    """Buffers for an evaluation set of n images: the training buffers' first rows when they are
+    large enough, as evaluation comes after everything that reads the training pass."""
+    return ws.head(n) if n <= len(ws.logits) else Workspace(sizes, n, dtype)
+
+
+def mini_batches(cfg, sizes, n, rng):
+    if not cfg.batch_size or cfg.batch_size >= n:
+        return None  # a batch of the whole training set is full-batch descent
+    return MiniBatches(cfg.batch_size, rng, np.empty((cfg.batch_size, sizes[0]), cfg.dtype),
+                       Workspace(sizes, cfg.batch_size, cfg.dtype))
+
+
+def sharpness_probe(cfg, X, y, sizes, f, f_prime, rng):
+    """A callable theta -> top Hessian eigenvalue on the run's own training images, or None."""
+    if not cfg.sharpness_every:
+        return None
+    from study.net.sharpness import SharpnessProbe  # only runs that track sharpness need it
+
+    keep = stratified_subset(y, min(cfg.sharpness_samples, len(y)), rng)
+    return SharpnessProbe(sizes, X[keep], y[keep], f, f_prime, rng)
+
+
+def derivative_floor(f_prime, dtype):
+    """|f'| far on the negative side: 0 for most activations, the slope for leaky relu."""
+    return float(abs(f_prime(np.array([-1e4], dtype=dtype))[0]))
+
+
+def diverged(cost, first_cost):
+    return not np.isfinite(cost) or cost > DIVERGENCE_FACTOR * first_cost
+
+
+def run_epoch(run, epoch):
+    """Epoch `epoch`: its row, measured at the current parameters, then its update(s).
+
+    Returns (row, diverged); a diverged run, or the last epoch, takes no step. `seconds` is left
+    at 0 for the caller, which owns the clock.
+    """
+    cfg = run.cfg
+    with np.errstate(all="ignore"):  # a diverging run is detected below, not announced by warnings
+        row = measure(run, epoch)
+        if epoch == 0:
+            run.first_cost = run.true_cost
+        is_diverged = diverged(run.true_cost, run.first_cost)  # the true cost, whatever a fault writes down
+        if run.probe and not is_diverged and epoch % cfg.sharpness_every == 0:
+            row["sharpness"] = run.probe(run.theta)
+            row["stability"] = OPTIMIZERS[cfg.optimizer].stability(row["sharpness"], cfg)
+        if not is_diverged and epoch < cfg.epochs:
+            if run.batches:
+                mini_batch_pass(run)
+            else:
+                update(run, run.grad)  # the gradient measure() computed on the whole training set
+    return row, is_diverged
+
+
+def measure(run, epoch):
+    """The epoch's row: costs and accuracies on train, validation and test, gradient norm, inactive
+    units. The true training cost (which a fault may write down differently) goes to run.true_cost.
+
+    Full batch: the training pass also computes the gradient the update will use. Mini-batch: the
+    training set is measured by a forward pass only, so grad_norm is left blank.
+    """
+    if run.batches:
+        train_cost, train_acc = evaluate(run.theta, run.sizes, run.X, run.y, run.f, run.ws)
+        for Z in run.ws.Z:
+            run.f_prime(Z, out=Z)  # f'(Z), as backward leaves it, for the inactive-unit count
+        grad_norm = np.nan
+    else:
+        train_cost, train_acc, _ = cost_and_grad(run.theta, run.sizes, run.X, run.y, run.f, run.f_prime,
+                                                 run.ws, run.grad)
+        if run.fault.sum_gradient:
+            run.grad *= len(run.y)
+        grad_norm = float(np.sqrt(np.dot(run.grad, run.grad)))
+    run.true_cost, train_cost = train_cost, recorded(run, train_cost, run.ws)
+    inactive = inactive_fractions(run.ws.Z, run.floor)  # before the other passes: their buffers may share ws
+    val_cost, val_acc = measure_set(run, run.X_val, run.y_val, run.ws_val)
+    test_cost, test_acc = measure_set(run, run.X_test, run.y_test, run.ws_test)
+    return {"epoch": epoch, "updates": run.updates, "train_cost": train_cost, "train_acc": train_acc,
+            "val_cost": val_cost, "val_acc": val_acc, "test_cost": test_cost, "test_acc": test_acc,
+            "grad_norm": grad_norm, "seconds": 0.0, "sharpness": None, "stability": None, **inactive}
+
+
+def measure_set(run, X, y, ws):
+    """(recorded cost, accuracy) on an evaluation set; NaN for an empty one (no validation set)."""
+    if len(y) == 0:
+        return np.nan, np.nan
+    cost, acc = evaluate(run.theta, run.sizes, X, y, run.f, ws)
+    return recorded(run, cost, ws), acc
+
+
+def recorded(run, cost, ws):
+    """The cost as the run writes it down: the true mean cost, unless a fault records another."""
+    return run.fault.recorded_cost(ws.losses) if run.fault.recorded_cost else cost
+
+
+def update(run, grad):
+    run.updates += 1
+    OPTIMIZERS[run.cfg.optimizer].update(run.theta, grad, run.state, run.cfg, run.updates)
+
+
+def mini_batch_pass(run):
+    """One epoch of updates on mini-batches of a fresh shuffle; the last, partial batch is kept."""
+    batches = run.batches
+    order = batches.rng.permutation(len(run.y))
+    for start in range(0, len(order), batches.size):
+        rows = order[start:start + batches.size]
+        X = np.take(run.X, rows, axis=0, out=batches.X[:len(rows)])
+        ws = batches.ws if len(rows) == batches.size else batches.ws.head(len(rows))
+        cost_and_grad(run.theta, run.sizes, X, run.y[rows], run.f, run.f_prime, ws, run.grad)
+        if run.fault.sum_gradient:
+            run.grad *= len(rows)
+        update(run, run.grad)
+
+
+def inactive_fractions(derivatives, floor):
+    """Per hidden layer, the fraction of units whose |f'(z)| is near its floor on every sample."""
+    fractions = {}
+    for layer, fz in enumerate(derivatives, start=1):
+        # max |f'| per unit, without an |f'| temporary
+        largest = np.maximum(column_reduce(np.maximum, fz), -column_reduce(np.minimum, fz))
+        fractions[f"inactive_{layer}"] = float(np.mean(largest <= floor + INACTIVE_TOLERANCE))
+    return fractions
+
+
+def column_reduce(ufunc, a, block=32):
+    """ufunc.reduce(a, axis=0), same result, ~3x faster on (60000, 256): rows of `block` samples.
+
+    numpy reduces a C-ordered array over axis 0 one row at a time; with 256 columns the per-row
+    overhead dominates. Seen as (n / block, block * columns) the inner loop is 32x longer; the
+    `block` partial results and the leftover rows are then reduced as usual.
+    """
+    block = min(block, len(a))
+    whole = len(a) - len(a) % block
+    partial = ufunc.reduce(a[:whole].reshape(-1, block * a.shape[1]), axis=0).reshape(block, -1)
+    return ufunc.reduce(np.concatenate([partial, a[whole:]]), axis=0)
