@@ -46,7 +46,7 @@ def flag_type(kind):
 
 
 def default_text(value):
-    return ",".join(map(str, value)) if isinstance(value, tuple) else value
+    return config.hidden_text(value) if isinstance(value, tuple) else value
 
 
 def add_run_settings(parser):

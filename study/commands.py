@@ -10,6 +10,7 @@ from study.net.faults import FAULTS
 from study.net.gradcheck import TOLERANCE, gradcheck_all
 from results_io import write_csv
 from study.training.rows import epoch_table
+from study.training.memory import check_memory
 from study.training.train import summarize, train
 
 
@@ -37,6 +38,7 @@ def train_command(args):
     cfg = config_from_args(args)  # validate every flag before loading anything
     if args.out:
         check_output(args.out)
+    check_memory(cfg)  # before loading the data: a run that cannot fit is one line, not a MemoryError
     data = datasets.load(cfg.dataset, args.data_dir, cfg.dtype)
     bar = None if args.no_progress else progress_bar(cfg.epochs + 1)
 

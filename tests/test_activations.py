@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 import pytest
 
-from study.net.activations import ACTIVATIONS, DEFAULT_INIT, LEAKY_SLOPE, get_activation, make_leaky_relu
+from study.net.activations import ACTIVATIONS, LEAKY_SLOPE, get_activation, make_leaky_relu
 from study.net.mlp import INITS
 
 NAMES = list(ACTIVATIONS)
@@ -27,12 +27,27 @@ LIMITS = {
 
 def test_tables_cover_every_activation():
     assert set(LIMITS) == set(ACTIVATIONS)
-    assert set(DEFAULT_INIT) == set(ACTIVATIONS) and set(DEFAULT_INIT.values()) <= set(INITS)
+
+
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_default_init_is_he_for_the_rectifier_family_and_glorot_for_squashing_ones(name):
+    # the documented rule (experiments/README.md, init = auto), pinned per activation
+    activation = ACTIVATIONS[name]
+    assert activation.default_init in INITS
+    assert activation.default_init == ("he" if activation.relu_like else "glorot")
+
+
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_kinked_means_the_derivative_jumps(name):
+    # f' on both sides of 0, a step of 1e-6 apart: a jump of more than 0.01 is a kink
+    f_prime = ACTIVATIONS[name].f_prime
+    left, right = f_prime(np.array([-1e-6])), f_prime(np.array([1e-6]))
+    assert (abs(float(right[0] - left[0])) > 0.01) == ACTIVATIONS[name].kinked
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_derivative_matches_finite_differences(name):
-    f, f_prime = ACTIVATIONS[name]
+    f, f_prime = ACTIVATIONS[name].pair
     h = 1e-6
     numeric = (f(POINTS + h) - f(POINTS - h)) / (2 * h)
     np.testing.assert_allclose(f_prime(POINTS), numeric, rtol=1e-6, atol=1e-8)
@@ -41,7 +56,7 @@ def test_derivative_matches_finite_differences(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_relu_kink_uses_subgradient_convention(name):
     """f'(0) lies between the one-sided derivatives (0 for relu, by the documented convention)."""
-    f, f_prime = ACTIVATIONS[name]
+    f, f_prime = ACTIVATIONS[name].pair
     h = 1e-6
     zero = np.zeros(1)
     left = (f(zero) - f(zero - h)) / h
@@ -56,7 +71,7 @@ def test_relu_kink_uses_subgradient_convention(name):
 @pytest.mark.parametrize("which", [0, 1], ids=["f", "f_prime"])
 @pytest.mark.parametrize("name", NAMES)
 def test_out_may_alias_the_input(name, which, dtype):
-    fn = ACTIVATIONS[name][which]
+    fn = ACTIVATIONS[name].pair[which]
     z = np.random.default_rng(0).normal(0, 3, size=(7, 5)).astype(dtype)
     expected = fn(z.copy())
     buffer = z.copy()
@@ -68,7 +83,7 @@ def test_out_may_alias_the_input(name, which, dtype):
 @pytest.mark.parametrize("which", [0, 1], ids=["f", "f_prime"])
 @pytest.mark.parametrize("name", NAMES)
 def test_separate_out_leaves_input_alone(name, which):
-    fn = ACTIVATIONS[name][which]
+    fn = ACTIVATIONS[name].pair[which]
     z = np.random.default_rng(1).normal(0, 3, size=(6, 4))
     before = z.copy()
     out = np.full_like(z, np.nan)
@@ -83,13 +98,13 @@ def test_separate_out_leaves_input_alone(name, which):
 @pytest.mark.parametrize("name", NAMES)
 def test_keeps_the_dtype(name, which, dtype):
     z = np.linspace(-3, 3, 11).astype(dtype)
-    assert ACTIVATIONS[name][which](z).dtype == np.dtype(dtype)
+    assert ACTIVATIONS[name].pair[which](z).dtype == np.dtype(dtype)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name", NAMES)
 def test_huge_inputs_are_finite_exact_and_silent(name, dtype):
-    f, f_prime = ACTIVATIONS[name]
+    f, f_prime = ACTIVATIONS[name].pair
     z = np.array([-1e4, 1e4], dtype=dtype)
     # underflow (e^-1e4 -> 0) is the right answer, not a problem; overflow and nan are
     with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise", divide="raise"):
@@ -102,7 +117,7 @@ def test_huge_inputs_are_finite_exact_and_silent(name, dtype):
 
 
 def test_sigmoid_saturates_exactly():
-    f, f_prime = ACTIVATIONS["sigmoid"]
+    f, f_prime = ACTIVATIONS["sigmoid"].pair
     for dtype in DTYPES:
         z = np.array([-1e4, 0.0, 1e4], dtype=dtype)
         np.testing.assert_array_equal(f(z), [0.0, 0.5, 1.0])
@@ -123,7 +138,7 @@ def test_hand_values():
     }
     assert set(expected) == set(ACTIVATIONS)
     for name, values in expected.items():
-        np.testing.assert_allclose(ACTIVATIONS[name][0](z), values, rtol=1e-12, err_msg=name)
+        np.testing.assert_allclose(ACTIVATIONS[name].pair[0](z), values, rtol=1e-12, err_msg=name)
 
 
 @pytest.mark.parametrize("slope", [0.0, 0.2, 0.5])
@@ -137,7 +152,7 @@ def test_leaky_relu_custom_slope(slope):
 def test_default_leaky_slope_is_the_table_entry():
     f, _ = get_activation("leaky_relu")
     assert f(np.array([-1.0]))[0] == -LEAKY_SLOPE
-    assert get_activation("relu", 0.3) == ACTIVATIONS["relu"]  # the slope only matters for leaky_relu
+    assert get_activation("relu", 0.3) == ACTIVATIONS["relu"].pair  # the slope only matters for leaky_relu
     f_made, _ = make_leaky_relu(0.3)
     assert f_made(np.array([-1.0]))[0] == pytest.approx(-0.3)
 

@@ -18,9 +18,10 @@ CONSOLE_SCRIPT = Path(sys.executable).parent / "study"
 EPOCH_COLUMNS = [
     "run_id", "dataset", "activation", "lr", "epochs", "hidden", "seed", "n_train", "n_val", "dtype", "init",
     "leaky_slope", "optimizer", "batch_size", "beta", "beta1", "beta2", "eps", "fault", "sharpness_every",
-    "sharpness_samples",
+    "sharpness_samples", "lr_schedule", "lr_final", "lr_step_every", "lr_step_factor", "warmup_epochs", "clip_norm",
+    "weight_decay",
     "epoch", "updates", "train_cost", "train_acc", "val_cost", "val_acc", "test_cost", "test_acc", "grad_norm",
-    "seconds", "sharpness", "stability",
+    "seconds", "sharpness", "stability", "lr_used", "clipped", "penalty",
 ]
 
 

@@ -9,7 +9,8 @@ import pytest
 from study import config
 from study.cli import build_parser
 from study.commands import config_from_args
-from study.config import FIELDS, ConfigError, RunConfig, make_config, memory_needed
+from study.config import FIELDS, ConfigError, RunConfig, make_config
+from study.training.memory import check_memory, memory_needed
 from study.sweep.experiment import load_experiment
 from study.training.rows import config_columns
 
@@ -73,7 +74,18 @@ BAD_SETTINGS = {
     "unknown optimizer": ({"optimizer": "rmsprop"}, "unknown optimizer 'rmsprop'; valid: gd, momentum, adam"),
     "unknown fault": ({"fault": "typo"}, "unknown fault 'typo'; valid: none, sigmoid_prime"),
     "fault for another activation": ({"fault": "sigmoid_prime"}, "it needs activation sigmoid, got relu"),
-    "network larger than memory": ({"hidden": [10_000_000]}, r"needs about [\d.]+ GiB"),
+    "n_val leaving no training image": ({"n_val": 60000}, "leaves 0 training image"),
+    "n_val leaving 5 training images": ({"n_val": 59995}, r"leaves 5 training image\(s\), fewer than one per class"),
+    "momentum coefficient with gd": ({"beta": 0.5}, "beta = 0.5 has no effect unless optimizer = momentum"),
+    "Adam's betas with momentum": ({"optimizer": "momentum", "beta1": 0.8}, "unless optimizer = adam"),
+    "a slope without leaky_relu": ({"leaky_slope": 0.2}, "unless activation = leaky_relu"),
+    "sharpness samples without sharpness": ({"sharpness_samples": 100}, "unless sharpness_every > 0"),
+    "forward_relu with relu": ({"fault": "forward_relu"}, "changes nothing with activation relu"),
+    "cosine's end without cosine": ({"lr_final": 0.1}, "unless lr_schedule = cosine"),
+    "step decay's period without step": ({"lr_step_every": 10}, "unless lr_schedule = step"),
+    "unknown schedule": ({"lr_schedule": "linear"}, "unknown lr_schedule 'linear'; valid: constant, cosine, step"),
+    "negative clip": ({"clip_norm": -1.0}, "clip_norm must be zero or positive"),
+    "negative weight decay": ({"weight_decay": -0.1}, "weight_decay must be zero or positive"),
 }
 
 
@@ -82,6 +94,13 @@ def test_bad_settings_are_refused_with_their_reason(case):
     settings, words = BAD_SETTINGS[case]
     with pytest.raises(ConfigError, match=words):
         make_config(settings)
+
+
+def test_memory_is_checked_where_a_run_starts_not_in_the_config():
+    cfg = make_config({"hidden": [10_000_000]})  # a valid config on any machine
+    with pytest.raises(ConfigError, match=r"needs about [\d.]+ GiB"):
+        check_memory(cfg)
+    check_memory(cfg, available=2 * memory_needed(cfg))  # fits where there is room
 
 
 def test_memory_estimate_counts_parameters_and_activations():

@@ -41,9 +41,20 @@ def test_grid_is_the_cartesian_product_in_order(tmp_path):
     assert len({cfg.run_id for cfg in exp.configs}) == 12
 
 
-def test_name_defaults_to_the_file_stem_and_duplicates_collapse(tmp_path):
-    exp = load_experiment(write(tmp_path, "[grid]\nlr = [0.1, 0.1]\n", "mine.toml"))
-    assert exp.name == "mine" and len(exp.configs) == 1
+def test_name_defaults_to_the_file_stem(tmp_path):
+    exp = load_experiment(write(tmp_path, "[grid]\nlr = [0.1, 0.3]\n", "mine.toml"))
+    assert exp.name == "mine" and len(exp.configs) == 2
+
+
+@pytest.mark.parametrize("values, repeated", [("[0.1, 0.1]", "0.1"), ("[1, 0.5, 1.0]", "1.0")])
+def test_a_value_listed_twice_on_a_grid_axis_is_refused(tmp_path, values, repeated):
+    with pytest.raises(ConfigError, match=rf"\[grid\] lr lists {repeated} more than once"):
+        load_experiment(write(tmp_path, f"[grid]\nlr = {values}\n"))
+
+
+def test_the_same_run_in_two_grid_blocks_is_trained_once(tmp_path):
+    exp = load_experiment(write(tmp_path, "[[grid]]\nlr = [0.1, 0.3]\n[[grid]]\nlr = [0.3, 1.0]\n"))
+    assert [cfg.lr for cfg in exp.configs] == [0.1, 0.3, 1.0]
 
 
 def test_set_overrides_base_and_replaces_a_grid_axis(tmp_path):
@@ -202,6 +213,7 @@ def test_binary_or_non_utf8_files_are_one_clear_error(tmp_path, content, expecte
 def test_fast_run_ids_equal_runconfig_run_id(tmp_path):
     text = """
 [base]
+activation = "leaky_relu"
 leaky_slope = -0.0
 [[grid]]
 hidden = [[8], [16, 4], [3, 2, 1]]
@@ -210,8 +222,9 @@ dtype = ["float32", "float64"]
 """
     exp = load_experiment(write(tmp_path, text))
     assert list(exp.run_ids) == [cfg.run_id for cfg in exp.configs] and len(exp.run_ids) == 18
-    signed = load_experiment(write(tmp_path, "[grid]\nleaky_slope = [0.0, -0.0, 0.25]\n", "s.toml"))
-    assert list(signed.run_ids) == [cfg.run_id for cfg in signed.configs] and len(set(signed.run_ids)) == 3
+    signed = load_experiment(write(tmp_path, "[base]\nactivation = 'leaky_relu'\n[grid]\nleaky_slope = [-0.0, 0.25]\n",
+                                   "s.toml"))
+    assert list(signed.run_ids) == [cfg.run_id for cfg in signed.configs] and len(set(signed.run_ids)) == 2
 
 
 def test_run_ids_follow_runconfig_if_its_hash_changes(tmp_path, monkeypatch):

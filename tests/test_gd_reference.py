@@ -9,6 +9,8 @@ tolerances below are about 100x those, and a one-line change of the update (lr x
 leaves them by the second epoch, which the last test checks.
 """
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -51,13 +53,12 @@ def test_a_one_line_change_of_the_update_is_caught(key, monkeypatch):
 
     real = optimizers.OPTIMIZERS["gd"]
 
-    def slightly_larger_step(theta, grad, state, cfg, t):
+    def slightly_larger_step(theta, grad, state, cfg, t, lr):
         from study.net.mlp import step
 
-        step(theta, grad, cfg.lr * 1.001)
+        step(theta, grad, lr * 1.001)
 
-    monkeypatch.setitem(optimizers.OPTIMIZERS, "gd", optimizers.Optimizer(slightly_larger_step, real.state_vectors,
-                                                                          real.stability))
+    monkeypatch.setitem(optimizers.OPTIMIZERS, "gd", replace(real, update=slightly_larger_step))
     bad = mismatches(key, trajectory(key))
     assert {"train_cost", "test_cost", "grad_norm"} <= set(bad)
     assert min(int(text.split(":")[0].split()[1]) for text in bad.values()) <= 2, bad

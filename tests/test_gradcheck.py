@@ -1,5 +1,7 @@
 """The gradient check passes for every activation and catches wrong derivatives and mismatched pairs."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -24,7 +26,7 @@ def with_out(fn):
 
 @pytest.mark.parametrize("name", list(ACTIVATIONS))
 def test_every_activation_passes(name):
-    f, f_prime = ACTIVATIONS[name]
+    f, f_prime = ACTIVATIONS[name].pair
     for seed in (0, 1):
         assert check_gradients(f, f_prime, seed) <= TOLERANCE
 
@@ -57,7 +59,8 @@ def test_wrong_pairs_are_caught(pair):
 
 
 def test_cli_fails_on_a_planted_bad_activation(monkeypatch, capsys):
-    monkeypatch.setitem(ACTIVATIONS, "broken", WRONG_PAIRS["sigmoid, wrong derivative"])
+    f, f_prime = WRONG_PAIRS["sigmoid, wrong derivative"]
+    monkeypatch.setitem(ACTIVATIONS, "broken", replace(ACTIVATIONS["sigmoid"], f=f, f_prime=f_prime))
     assert main(["gradcheck"]) == 1
     out = capsys.readouterr().out
     assert "broken" in out and "FAIL" in out and "gradcheck failed for broken" in out

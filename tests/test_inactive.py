@@ -14,7 +14,8 @@ from study.training.train import train
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_derivative_floor_is_zero_except_for_leaky_relu(dtype):
-    for name, (_, f_prime) in ACTIVATIONS.items():
+    for name, activation in ACTIVATIONS.items():
+        f_prime = activation.f_prime
         expected = 0.01 if name == "leaky_relu" else 0.0
         assert derivative_floor(f_prime, dtype) == pytest.approx(expected, abs=1e-9), name
     assert derivative_floor(get_activation("leaky_relu", 0.2)[1], dtype) == pytest.approx(0.2)
@@ -57,7 +58,7 @@ def test_a_negative_derivative_is_not_a_floor():
 
 
 def test_one_fraction_per_hidden_layer():
-    _, f_prime = ACTIVATIONS["relu"]
+    _, f_prime = ACTIVATIONS["relu"].pair
     first = f_prime(np.array([[-1.0, 1.0], [-1.0, -1.0]]))  # one of 2 units dead
     second = f_prime(np.array([[-1.0, -1.0, -1.0, 2.0]]))  # 3 of 4
     derivatives = [first, second]
@@ -70,7 +71,7 @@ def test_every_sample_counts_whatever_the_number_of_samples(n):
     Z = rng.uniform(-2, 2, size=(n, 40))  # units 20..39: active
     Z[:, :20] = rng.choice([-1, 1], size=(n, 20)) * rng.uniform(8, 30, size=(n, 20))  # saturated
     Z[0, 0] = Z[-1, 1] = 0.0  # ...except on the first sample of unit 0 and the last of unit 1
-    _, f_prime = ACTIVATIONS["sigmoid"]
+    _, f_prime = ACTIVATIONS["sigmoid"].pair
     assert inactive_fractions([f_prime(Z)], 0.0) == {"inactive_1": pytest.approx(18 / 40)}
 
 

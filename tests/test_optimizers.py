@@ -314,14 +314,15 @@ def test_threshold_separates_convergence_from_divergence_on_a_quadratic(optimize
         theta = np.ones(1)
         state = [np.zeros(1) for _ in range(OPTIMIZERS[optimizer].state_vectors)]
         for t in range(1, 301):
-            OPTIMIZERS[optimizer].update(theta, curvature * theta, state, cfg, t)
+            OPTIMIZERS[optimizer].update(theta, curvature * theta, state, cfg, t, cfg.lr)
         assert (abs(theta[0]) < 1e-3) == shrinks, (fraction, theta)
-        assert OPTIMIZERS[optimizer].stability(curvature, cfg) == pytest.approx(fraction)
+        assert OPTIMIZERS[optimizer].stability(curvature, cfg, cfg.lr) == pytest.approx(fraction)
 
 
 @pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
 def test_stability_column_uses_the_optimizers_own_threshold(data, optimizer):
-    cfg = config(optimizer, beta=0.5, epochs=4, sharpness_every=2, sharpness_samples=100)
+    cfg = config(optimizer, **({"beta": 0.5} if optimizer == "momentum" else {}), epochs=4, sharpness_every=2,
+                 sharpness_samples=100)
     rows = train(cfg, data).rows
     measured = [row for row in rows if row["sharpness"] is not None]
     assert [row["epoch"] for row in measured] == [0, 2, 4]

@@ -43,7 +43,7 @@ def converged_probe(sizes, X, y, f, f_prime):
 
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
 def test_top_eigenvalue_and_products_match_explicit_hessian(activation):
-    f, f_prime = ACTIVATIONS[activation]
+    f, f_prime = ACTIVATIONS[activation].pair
     theta, X, y = small_problem()
     H = explicit_hessian(theta, SIZES, X, y, f, f_prime)
     probe = converged_probe(SIZES, X, y, f, f_prime)
@@ -53,7 +53,7 @@ def test_top_eigenvalue_and_products_match_explicit_hessian(activation):
 
 
 def test_largest_algebraic_eigenvalue_not_largest_magnitude():
-    f, f_prime = ACTIVATIONS["tanh"]
+    f, f_prime = ACTIVATIONS["tanh"].pair
     theta, X, y = small_problem()
     spectrum = np.linalg.eigvalsh(explicit_hessian(theta, SIZES, X, y, f, f_prime))
     assert -spectrum[0] > 1.5 * spectrum[-1]  # the case this test is about: a bigger negative one
@@ -71,7 +71,7 @@ def test_logistic_regression_matches_closed_form_hessian():
     p /= p.sum(axis=1, keepdims=True)
     X1 = np.hstack([X, np.ones((n, 1))])
     H = sum(np.kron(np.outer(x, x), np.diag(q) - np.outer(q, q)) for x, q in zip(X1, p)) / n
-    f, f_prime = ACTIVATIONS["relu"]  # unused without hidden layers
+    f, f_prime = ACTIVATIONS["relu"].pair  # unused without hidden layers
     probe = converged_probe(sizes, X, y, f, f_prime)
     assert probe(theta) == pytest.approx(np.linalg.eigvalsh(H)[-1], rel=1e-8)
     v = np.random.default_rng(4).standard_normal(theta.size)
@@ -100,7 +100,7 @@ def test_kink_at_theta_is_linearized_as_automatic_differentiation_does(monkeypat
     mask = (X @ W1 + b1 > 0).astype(float)  # relu'(0) = 0
     H = explicit_hessian(theta, sizes, X, y, *frozen_relu(mask))
     v = np.random.default_rng(6).standard_normal(theta.size)
-    probe = converged_probe(sizes, X, y, *ACTIVATIONS["relu"])
+    probe = converged_probe(sizes, X, y, *ACTIVATIONS["relu"].pair)
     assert probe(theta) == pytest.approx(np.linalg.eigvalsh(H)[-1], rel=1e-6)
     assert np.linalg.norm(probe.hvp(v) - H @ v) <= 1e-6 * np.linalg.norm(H @ v)
     assert probe.kink[0][0, 0] and probe.kink[0].sum() == 1  # the one entry on the kink was crossed
@@ -109,7 +109,7 @@ def test_kink_at_theta_is_linearized_as_automatic_differentiation_does(monkeypat
 
 
 def test_warm_start_takes_fewer_iterations_for_the_same_value():
-    f, f_prime = ACTIVATIONS["gelu"]
+    f, f_prime = ACTIVATIONS["gelu"].pair
     theta, X, y = small_problem()
     probe = SharpnessProbe(SIZES, X, y, f, f_prime, np.random.default_rng(1))
     first = probe(theta)
@@ -123,7 +123,7 @@ def test_warm_start_takes_fewer_iterations_for_the_same_value():
 
 
 def test_kept_vector_is_the_top_eigenvector():
-    f, f_prime = ACTIVATIONS["softplus"]
+    f, f_prime = ACTIVATIONS["softplus"].pair
     theta, X, y = small_problem(seed=7)
     H = explicit_hessian(theta, SIZES, X, y, f, f_prime)
     probe = converged_probe(SIZES, X, y, f, f_prime)
@@ -134,7 +134,7 @@ def test_kept_vector_is_the_top_eigenvector():
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_theta_is_left_unchanged(dtype):
-    f, f_prime = ACTIVATIONS["relu"]
+    f, f_prime = ACTIVATIONS["relu"].pair
     theta, X, y = small_problem()
     theta = theta.astype(dtype)
     before = theta.copy()
@@ -157,7 +157,7 @@ def test_trainer_records_sharpness_of_its_parameters(make_dataset, monkeypatch):
     monkeypatch.setattr(optimizers, "step", step_and_keep)
     rows = train_module.train(cfg, data).rows
     assert [row["sharpness"] is not None for row in rows] == [True, False, True, False, True]
-    f, f_prime = ACTIVATIONS["tanh"]
+    f, f_prime = ACTIVATIONS["tanh"].pair
     theta = seen["theta"].astype(np.float64)
     H = explicit_hessian(theta, [8, 5, 10], data.X_train.astype(np.float64), data.y_train, f, f_prime)
     assert rows[-1]["sharpness"] == pytest.approx(np.linalg.eigvalsh(H)[-1], rel=1e-3)
@@ -194,7 +194,7 @@ def test_stopping_rule_does_not_stop_on_the_plateau_of_a_close_pair(along_top):
 def test_bench_eigsh_matches_explicit_hessian_and_counts_products():
     from bench.sharpness import Counted, eigsh_top
 
-    f, f_prime = ACTIVATIONS["tanh"]
+    f, f_prime = ACTIVATIONS["tanh"].pair
     theta, X, y = small_problem(seed=8)
     exact = np.linalg.eigvalsh(explicit_hessian(theta, SIZES, X, y, f, f_prime))[-1]
     probe = SharpnessProbe(SIZES, X, y, f, f_prime, np.random.default_rng(1))

@@ -317,7 +317,7 @@ def test_the_manifest_grid_reads_back_as_each_configs_fields(tmp_path):
     from study.store.manifest import build_manifest, read_manifest, write_manifest
 
     path = tmp_path / "e.toml"
-    path.write_text('[base]\nleaky_slope = -0.0\n[[grid]]\nhidden = [[8], [16, 4]]\n[[grid]]\nlr = [1, 0.5]\n')
+    path.write_text('[base]\nactivation = "leaky_relu"\nleaky_slope = -0.0\n[[grid]]\nhidden = [[8], [16, 4]]\n[[grid]]\nlr = [1, 0.5]\n')
     experiment = load_experiment(path)
     write_manifest(tmp_path, build_manifest(experiment, {"jobs": 1}, [{"dataset": "mnist"}]))
     manifest = read_manifest(tmp_path)
@@ -355,12 +355,12 @@ def test_a_manifest_from_before_the_history_becomes_its_first_entry(tmp_path):
 
 def test_a_shard_from_code_whose_settings_had_another_name_still_counts(tmp_path):
     """Its id is the hash of the columns between run_id and status, whatever they are called now."""
-    from study.store.shards import settings_id
+    from study.identity import id_text, text_id
 
     run, rows = fake_run(GRID[0])
     settings = {"activation": "relu", "learning_rate": 0.1, "hidden": "8", "epochs": 3}  # lr had another name
     summary = {k: v for k, v in run.items() if k in ("status", "epochs_run", "final_test_acc", "error")}
-    run_id = settings_id({**settings, "hidden": [8]})
+    run_id = text_id(id_text({**settings, "hidden": [8]}))
     write_shard(tmp_path, {"run_id": run_id, **settings, **summary}, rows)
     store = open_folder(tmp_path, GRID)
     assert list(store.index.entries) == [run_id]

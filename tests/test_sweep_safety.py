@@ -294,18 +294,21 @@ def test_a_partial_data_copy_holds_the_rows_runs_read_and_costs_no_disk_for_the_
     assert PARTIAL not in whole.meta and np.array_equal(whole.X_train, data.X_train)
 
 
-def test_needed_rows_is_the_union_of_what_the_runs_read(monkeypatch, make_dataset):
-    from study.sweep import pool
-    from study.training import run
+def test_needed_rows_is_the_union_of_what_the_runs_read(make_dataset):
     from study.config import make_config
+    from study.sweep import pool
+    from study.training.run import run_rows
 
     y = make_dataset(n_train=1000).y_train
-    monkeypatch.setattr(run, "run_rows", lambda cfg, y_train: (np.arange(cfg.seed, cfg.seed + 5), np.arange(900, 910)),
-                        raising=False)
-    configs = [make_config({"seed": s, "n_train": 100, "n_val": 10, "lr": lr}) for s in (0, 3) for lr in (0.1, 0.2)]
-    assert list(pool.needed_rows(configs, y)) == [0, 1, 2, 3, 4, 5, 6, 7, *range(900, 910)]
-    monkeypatch.delattr(run, "run_rows")
-    assert pool.needed_rows(configs, y) is None  # without run.run_rows the whole set is copied
+    configs = [make_config({"seed": s, "n_train": 100, "n_val": 50, "lr": lr}) for s in (0, 3) for lr in (0.1, 0.2)]
+    read = set()
+    for cfg in configs:
+        for rows in run_rows(cfg, y):
+            read |= set(rows.tolist())
+    needed = pool.needed_rows(configs, y)
+    assert list(needed) == sorted(read) and 200 <= len(needed) < 300  # the two seeds' subsets, one validation set
+    everything = [make_config({"seed": 0, "n_train": 0, "n_val": 50})]
+    assert pool.needed_rows(everything, y) is None  # a run that reads every row: the whole set is copied
 
 
 def test_a_run_that_would_read_a_hole_in_the_copy_is_refused(tmp_path, monkeypatch, make_dataset):

@@ -55,7 +55,10 @@ def test_one_row_per_epoch_plus_initialization(data, epochs):
 
 def test_epoch_zero_is_the_initialization(data):
     slow, fast = run(data, lr=0.01, epochs=3), run(data, lr=1.0, epochs=3)
-    assert without_seconds(slow.rows[:1]) == without_seconds(fast.rows[:1])  # no step taken yet
+    # no step taken yet: the same row but for the step size the coming update will use
+    assert [{**r, "lr_used": None} for r in without_seconds(slow.rows[:1])] == \
+        [{**r, "lr_used": None} for r in without_seconds(fast.rows[:1])]
+    assert (slow.rows[0]["lr_used"], fast.rows[0]["lr_used"]) == (0.01, 1.0)
     assert slow.rows[1]["train_cost"] != fast.rows[1]["train_cost"]
     # with tiny inputs the initial logits are near 0, so the cost is near ln 10
     tiny = type(data)("tiny", data.folder, data.X_train * 1e-3, data.y_train, data.X_test * 1e-3, data.y_test)
@@ -133,7 +136,7 @@ def test_summary_final_and_best(data):
 
 
 def test_inactive_fractions_and_floor():
-    relu_prime, leaky_prime = ACTIVATIONS["relu"][1], ACTIVATIONS["leaky_relu"][1]
+    relu_prime, leaky_prime = ACTIVATIONS["relu"].pair[1], ACTIVATIONS["leaky_relu"].pair[1]
     assert derivative_floor(relu_prime, "float32") == 0.0
     assert derivative_floor(leaky_prime, "float64") == pytest.approx(0.01)
     # unit 0 dead on every sample; unit 1 alive on one sample; unit 2 near the floor but above tolerance

@@ -1,6 +1,8 @@
-"""The table of hidden-layer activations: name -> (f, f_prime)."""
+"""The table of hidden-layer activations: name -> Activation (f, f_prime and its properties)."""
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -126,34 +128,39 @@ def _gelu_inner(z, out=None):
     return out
 
 
-ACTIVATIONS = {
-    "relu": (relu, relu_prime),
-    "leaky_relu": make_leaky_relu(),
-    "sigmoid": (sigmoid, sigmoid_prime),
-    "tanh": (tanh, tanh_prime),
-    "elu": (elu, elu_prime),
-    "softplus": (softplus, softplus_prime),
-    "silu": (silu, silu_prime),
-    "gelu": (gelu, gelu_prime),
-}
+@dataclass(frozen=True)
+class Activation:
+    """Everything the harness knows about one activation; the analysis reads the properties from
+    each results folder's manifest (study/contract.py), so they are stated here only."""
 
-# Default initialization per activation: He for the rectifier family, Glorot for squashing ones.
-DEFAULT_INIT = {
-    "relu": "he",
-    "leaky_relu": "he",
-    "elu": "he",
-    "softplus": "he",
-    "silu": "he",
-    "gelu": "he",
-    "sigmoid": "glorot",
-    "tanh": "glorot",
+    f: Callable
+    f_prime: Callable  # df/dz at the pre-activation z, as in the convention above
+    default_init: str  # init = "auto" uses it: He for the rectifier family, Glorot for squashing ones
+    kinked: bool  # f' jumps somewhere (relu's kink at 0)
+    relu_like: bool  # a rectifier: about z for large z and about 0 (or slope x z) for negative z
+    color: str  # how every figure draws it (colorblind-safe Okabe-Ito hues first)
+
+    @property
+    def pair(self):
+        return self.f, self.f_prime
+
+
+ACTIVATIONS = {
+    "relu": Activation(relu, relu_prime, "he", kinked=True, relu_like=True, color="#0072B2"),
+    "leaky_relu": Activation(*make_leaky_relu(), "he", kinked=True, relu_like=True, color="#E69F00"),
+    "sigmoid": Activation(sigmoid, sigmoid_prime, "glorot", kinked=False, relu_like=False, color="#555555"),
+    "tanh": Activation(tanh, tanh_prime, "glorot", kinked=False, relu_like=False, color="#7B3294"),
+    "elu": Activation(elu, elu_prime, "he", kinked=False, relu_like=True, color="#009E73"),
+    "softplus": Activation(softplus, softplus_prime, "he", kinked=False, relu_like=True, color="#56B4E9"),
+    "silu": Activation(silu, silu_prime, "he", kinked=False, relu_like=True, color="#D55E00"),
+    "gelu": Activation(gelu, gelu_prime, "he", kinked=False, relu_like=True, color="#CC79A7"),
 }
 
 
 def get_activation(name, leaky_slope=LEAKY_SLOPE):
-    """Look up (f, f_prime) by name; leaky_relu takes its slope from `leaky_slope`."""
+    """(f, f_prime) by name; leaky_relu takes its slope from `leaky_slope`."""
     if name not in ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}; valid: {', '.join(ACTIVATIONS)}")
     if name == "leaky_relu" and leaky_slope != LEAKY_SLOPE:
         return make_leaky_relu(leaky_slope)
-    return ACTIVATIONS[name]
+    return ACTIVATIONS[name].pair

@@ -38,6 +38,7 @@ class Fault:
     recorded_cost: object = None  # per-sample losses -> the number written as the cost
     sum_gradient: bool = False  # gradient of the sum over samples, not of the mean
     needs_activation: str = ""  # the mistake only exists in this activation's code
+    changes_nothing_with: tuple = ()  # activations where the mistake computes the correct network
     breaks_gradient: bool = True  # gradcheck should flag it
 
     def network(self, f, f_prime):
@@ -50,7 +51,7 @@ FAULTS = {
     "sigmoid_prime": Fault("sigmoid's derivative written sigmoid(z) * sigmoid(1 - z)",
                            derivative=wrong_sigmoid_prime, needs_activation="sigmoid"),
     "forward_relu": Fault("the forward pass always applies relu; the backward pass uses the chosen "
-                          "activation's derivative", forward=relu),
+                          "activation's derivative", forward=relu, changes_nothing_with=("relu",)),
     "class_mean_cost": Fault("the recorded cost is -mean over samples and classes of y log(p + 1e-9); the "
                              "gradient is the correct one", recorded_cost=class_mean_cost, breaks_gradient=False),
     "sum_cost": Fault("the gradient of the sum of the per-sample costs instead of their mean (the recorded "

@@ -60,5 +60,5 @@ def gradcheck_all(seed=0, fault="none"):
     scale = N_SAMPLES if planted.sum_gradient else 1.0
     names = [name for name in ACTIVATIONS if planted.needs_activation in ("", name)]
     with np.errstate(over="raise", invalid="raise", divide="raise"):
-        return {name: check_gradients(*planted.network(*ACTIVATIONS[name]), seed, gradient_scale=scale)
+        return {name: check_gradients(*planted.network(*ACTIVATIONS[name].pair), seed, gradient_scale=scale)
                 for name in names}

@@ -10,7 +10,7 @@ import subprocess
 
 from study.data.datasets import PROJECT_ROOT
 from results_io import write_atomic
-from study.store.shards import config_text
+from study.identity import config_text
 
 PACKAGES = ("study", "numpy", "pandas", "joblib", "threadpoolctl", "matplotlib", "seaborn", "distributed")
 MANIFEST = "manifest.json"

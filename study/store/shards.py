@@ -6,13 +6,12 @@ from them. A shard is trusted only when its shape is right and its run id matche
 name and the config its row records, so a damaged or copied file is redone, never tabled.
 """
 
-import dataclasses
-import hashlib
 import json
 import os
 from pathlib import Path
 
 from study.config import FIELDS
+from study.identity import row_id
 from results_io import write_atomic
 
 VOLATILE_COLUMNS = ("seconds", "wall_seconds", "worker_max_rss_mb")  # differ between reruns
@@ -68,7 +67,7 @@ def check_shard(shard, run_id):
         raise ShardError(f"has an unknown status {run.get('status')!r}")
     if run.get("run_id") != run_id:
         raise ShardError(f"holds run {run.get('run_id')!r}, not the run its file name says (a copied file?)")
-    if config_id(run, config_keys(run)) != run_id:
+    if row_id(run, config_keys(run)) != run_id:
         raise ShardError("holds a config whose run id is not its file name (an edited or copied file?)")
     if not all(isinstance(row, dict) and isinstance(row.get("epoch"), int) for row in epochs):
         raise ShardError("has epoch rows of the wrong shape")
@@ -82,66 +81,12 @@ def config_keys(run):
     """The row's config columns: the RunConfig fields it holds (those of the code that wrote it), or,
     for a row written when the fields had other names, the columns between run_id and status."""
     keys = [key for key in run if key in FIELDS]
-    if config_id(run, keys) == run.get("run_id"):
+    if row_id(run, keys) == run.get("run_id"):
         return keys
     columns = list(run)
     if "run_id" in columns and "status" in columns:
         return columns[columns.index("run_id") + 1:columns.index("status")]
     return keys
-
-
-def config_id(run, keys):
-    """The run id of the config that `keys` of a runs.csv row record, computed as RunConfig.run_id does."""
-    settings = {key: run[key] for key in keys}
-    if isinstance(settings.get("hidden"), str):  # rows hold "128,64"; the id hashes the list
-        try:
-            settings["hidden"] = [int(size) for size in settings["hidden"].split(",") if size]
-        except ValueError:
-            return None
-    return settings_id(settings)
-
-
-def settings_id(settings):
-    """The hash RunConfig.run_id takes of its fields (here of a dict, not a dataclass)."""
-    return text_id(json.dumps(settings, sort_keys=True))
-
-
-def block_config_texts(fixed, axes):
-    """indices -> the sorted JSON that RunConfig.run_id hashes, of the config with `fixed` settings
-    and axes[key][index] per axis (values checked and converted already).
-
-    Each value is encoded once and a config's text joined from the pieces: dataclasses.asdict and
-    json.dumps take 30 us a config, too slow for 100,000-run grids.
-    """
-    names = sorted(FIELDS)
-    parts = [encode_setting(name, fixed[name] if name in fixed else default(name)) for name in names]
-    slots = [(names.index(key), [encode_setting(key, value) for value in values]) for key, values in axes.items()]
-
-    def text(indices):
-        for (position, encoded), index in zip(slots, indices):
-            parts[position] = encoded[index]
-        return "{" + ", ".join(parts) + "}"
-
-    return text
-
-
-def text_id(text):
-    """The run id of a config's sorted JSON text."""
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
-def config_text(cfg):
-    """The sorted JSON that RunConfig.run_id hashes, the slow way."""
-    return json.dumps({name: getattr(cfg, name) for name in FIELDS}, sort_keys=True)
-
-
-def encode_setting(name, value):
-    return f"{json.dumps(name)}: {json.dumps(list(value) if isinstance(value, tuple) else value)}"
-
-
-def default(name):
-    field = FIELDS[name]
-    return field.default_factory() if field.default is dataclasses.MISSING else field.default
 
 
 def scan_shards(folder):

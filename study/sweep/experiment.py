@@ -8,7 +8,7 @@ from pathlib import Path
 
 from study import config
 from study.config import ConfigError, check, check_together
-from study.store.shards import block_config_texts, text_id
+from study.identity import block_texts, text_id
 
 TOP_LEVEL_KEYS = ("name", "description", "base", "grid")
 # A results folder name: one path component, no leading dot, nothing a shell or a URL must quote.
@@ -24,7 +24,7 @@ class Experiment:
     grids: tuple  # one dict (setting -> list of values) per grid block; runs = union of their products
     configs: tuple  # RunConfig per run, block by block in grid order, duplicates removed
     run_ids: tuple  # configs[i].run_id, computed once
-    config_texts: tuple  # configs[i] as sorted JSON (what its id hashes), None if not kept
+    config_texts: tuple  # configs[i] as sorted JSON of every field (the manifest grid line), None if not kept
     overrides: tuple = ()  # the --set KEY=VALUE strings applied, for the manifest
 
 
@@ -156,7 +156,7 @@ def check_tables(base, blocks, path, labels):
 
 
 def expand(base, grids, path, labels):
-    """{run_id: (RunConfig, its sorted JSON)} per point of each block's product, in order, duplicates removed.
+    """{run_id: (RunConfig, its full sorted JSON)} per point of each block's product, in order, duplicates removed.
 
     Each value was checked on its own already; here each run's settings are checked together.
     """
@@ -164,17 +164,22 @@ def expand(base, grids, path, labels):
     configs = {}
     for label, block in zip(labels, grids):
         axes = {key: [check(key, value) for value in values] for key, values in block.items()}
-        fast_text = block_config_texts(shared, axes)
+        for key, values in axes.items():
+            repeated = [value for number, value in enumerate(values) if value in values[:number]]
+            if repeated:
+                raise ConfigError(f"{path}: {label} {key} lists {repeated[0]!r} more than once; each value of a grid "
+                                  "axis is one setting, list it once")
+        fast_texts = block_texts(shared, axes)
         for number, indices in enumerate(itertools.product(*(range(len(values)) for values in axes.values()))):
             cfg = config.RunConfig(**shared, **{key: axes[key][i] for key, i in zip(axes, indices)})
             try:
                 check_together(cfg)
             except ConfigError as exc:
                 raise ConfigError(f"{path}: {label} {exc}") from None
-            text = fast_text(indices) if fast_text else None
-            if number == 0 and text_id(text) != cfg.run_id:  # RunConfig.run_id hashes another text now
-                fast_text = text = None
-            run_id = text_id(text) if text else cfg.run_id
+            text, id_text = fast_texts(indices) if fast_texts else (None, None)
+            if number == 0 and text_id(id_text) != cfg.run_id:  # RunConfig.run_id hashes another text now
+                fast_texts = text = id_text = None
+            run_id = text_id(id_text) if id_text else cfg.run_id
             if run_id not in configs:
                 configs[run_id] = (cfg, text)
     return configs

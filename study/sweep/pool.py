@@ -13,6 +13,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 from results_io import WriteError
 from study.training.rows import failed_run_row, run_row
+from study.training.run import run_rows
 
 PARTIAL = "rows_in_copy"  # Dataset.meta key: which training rows a partial copy holds
 
@@ -24,8 +25,6 @@ def train_one(cfg, data, threads, train=None):
     if train is None:
         from study.training.train import train
     if PARTIAL in data.meta:  # a partial copy of the training set: refuse a run that reads a hole
-        from study.training.run import run_rows
-
         if not all(data.meta[PARTIAL][rows].all() for rows in run_rows(cfg, data.y_train)):
             raise RuntimeError(f"run {cfg.run_id} reads training rows the workers' data copy left out")
     with threadpool_limits(limits=threads):
@@ -83,15 +82,7 @@ def share(dataset, folder, rows=None):
 
 
 def needed_rows(configs, y_train):
-    """The training-set rows that `configs` read (training and validation images), or None for all.
-
-    Only when study.run says which rows a run reads (run_rows); otherwise the whole set is copied.
-    """
-    from study.training import run
-
-    run_rows = getattr(run, "run_rows", None)
-    if run_rows is None:
-        return None
+    """The training-set rows that `configs` read (training and validation images), or None for all."""
     needed = np.zeros(len(y_train), dtype=bool)
     one_per_split = {(cfg.seed, cfg.n_train, cfg.n_val): cfg for cfg in configs}  # what the rows depend on
     for cfg in one_per_split.values():
@@ -113,8 +104,8 @@ def executor(backend, scheduler, jobs, loaded, scratch, todo=()):
 
     loky: each dataset is saved once to `scratch` and memory-mapped by every worker; the scratch is
     removed when the pool ends, and a killed sweep's leftover by the next sweep (under the lock).
-    One job runs in this process and needs no copy; the copy holds only the rows `todo` reads
-    where study.run says which (see needed_rows).
+    One job runs in this process and needs no copy; the copy holds only the training rows `todo`
+    reads (see needed_rows), the others left as holes of a sparse file.
     dask: each dataset is scattered to the workers once; nothing needs a shared filesystem.
     """
     if backend == "dask":

@@ -16,6 +16,7 @@ from study.store.lock import FolderLock
 from study.store.manifest import build_manifest, now, read_manifest, write_manifest
 from study.sweep.pool import executor, share, train_one  # noqa: F401  (share: tests and bench use it)
 from study.store.folder import SCRATCH, ResultsFolder
+from study.training.memory import check_memory
 from study.training.train import train
 
 
@@ -81,6 +82,8 @@ def sweep_locked(experiment, store, tally, data_dir, jobs, backend, scheduler, t
     grid_ids = experiment.run_ids
     done = store.finished(grid_ids)
     todo = {run_id: cfg for cfg, run_id in zip(experiment.configs, grid_ids) if run_id not in done}
+    for cfg in todo.values():  # on this machine, before anything is loaded or written
+        check_memory(cfg)
     loaded = load_datasets(todo.values(), data_dir)  # a data error stops us before anything is written
     store.plan(grid_ids, todo)
     store.settle(leave_out=todo)  # a failed run to retry leaves the tables until it is redone

@@ -4,13 +4,14 @@ import dataclasses
 
 import pandas as pd
 
+from study.config import hidden_text
 from study.training.train import SUMMARY_KEYS, summarize
 
 
 def config_columns(cfg):
     """run_id and every config field, flat (hidden sizes as "128,64")."""
     fields = dataclasses.asdict(cfg)
-    fields["hidden"] = ",".join(str(size) for size in cfg.hidden)
+    fields["hidden"] = hidden_text(cfg.hidden)
     return {"run_id": cfg.run_id, **fields}
 
 

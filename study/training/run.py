@@ -14,7 +14,13 @@ from study.data.datasets import N_CLASSES, split_train_val, stratified_subset
 from study.net.faults import FAULTS
 from study.net.mlp import Workspace, cost_and_grad, evaluate, init_params, layer_sizes
 from study.net.optimizers import OPTIMIZERS, new_state
+from study.net.remedies import clip, lr_at, weight_penalty
+from study.training.memory import check_memory
 
+# The columns of an epoch row, in order (measure() builds them), then inactive_<layer> per hidden layer.
+EPOCH_COLUMNS = ("epoch", "updates", "train_cost", "train_acc", "val_cost", "val_acc", "test_cost", "test_acc",
+                 "grad_norm", "seconds", "sharpness", "stability", "lr_used", "clipped", "penalty")
+INACTIVE_PREFIX = "inactive_"
 # A run diverges when its training cost is non-finite or exceeds this multiple of its epoch-0 cost
 # (about 23 for MNIST: the network is then confidently wrong on most images).
 DIVERGENCE_FACTOR = 10.0
@@ -67,9 +73,20 @@ def rows_of(X, indices, dtype):
     return np.asarray(X if whole else X[indices], dtype=dtype)
 
 
+def generators(seed):
+    """The run's one generator, split into independent streams: (data subset, init, probe, batches)."""
+    return np.random.default_rng(seed).spawn(4)
+
+
+def run_rows(cfg, y_train):
+    """(training rows, validation rows) of the training set that a run of `cfg` reads."""
+    return split_train_val(y_train, cfg.n_val, cfg.n_train, generators(cfg.seed)[0])
+
+
 def start_run(cfg, data):
     """Everything a run needs, allocated once: each epoch reuses these buffers."""
-    data_rng, init_rng, probe_rng, batch_rng = np.random.default_rng(cfg.seed).spawn(4)
+    check_memory(cfg)
+    data_rng, init_rng, probe_rng, batch_rng = generators(cfg.seed)
     train_rows, val_rows = split_train_val(data.y_train, cfg.n_val, cfg.n_train, data_rng)
     X, y = rows_of(data.X_train, train_rows, cfg.dtype), data.y_train[train_rows]
     X_val, y_val = rows_of(data.X_train, val_rows, cfg.dtype), data.y_train[val_rows]
@@ -126,19 +143,23 @@ def run_epoch(run, epoch):
     at 0 for the caller, which owns the clock.
     """
     cfg = run.cfg
+    lr = lr_at(cfg, epoch)
     with np.errstate(all="ignore"):  # a diverging run is detected below, not announced by warnings
         row = measure(run, epoch)
+        row["lr_used"] = lr
         if epoch == 0:
             run.first_cost = run.true_cost
         is_diverged = diverged(run.true_cost, run.first_cost)  # the true cost, whatever a fault writes down
         if run.probe and not is_diverged and epoch % cfg.sharpness_every == 0:
             row["sharpness"] = run.probe(run.theta)
-            row["stability"] = OPTIMIZERS[cfg.optimizer].stability(row["sharpness"], cfg)
+            row["stability"] = OPTIMIZERS[cfg.optimizer].stability(row["sharpness"], cfg, lr)
         if not is_diverged and epoch < cfg.epochs:
+            updates = run.updates
             if run.batches:
-                mini_batch_pass(run)
+                clipped = mini_batch_pass(run, lr)
             else:
-                update(run, run.grad)  # the gradient measure() computed on the whole training set
+                clipped = update(run, run.grad, lr, row["grad_norm"])  # the gradient measure() computed
+            row["clipped"] = clipped / (run.updates - updates)
     return row, is_diverged
 
 
@@ -159,14 +180,17 @@ def measure(run, epoch):
                                                  run.ws, run.grad)
         if run.fault.sum_gradient:
             run.grad *= len(run.y)
-        grad_norm = float(np.sqrt(np.dot(run.grad, run.grad)))
+    penalty = penalize(run, None if run.batches else run.grad)  # full batch: the update's gradient
+    if not run.batches:
+        grad_norm = float(np.sqrt(np.dot(run.grad, run.grad)))  # of the whole cost minimised
     run.true_cost, train_cost = train_cost, recorded(run, train_cost, run.ws)
     inactive = inactive_fractions(run.ws.Z, run.floor)  # before the other passes: their buffers may share ws
     val_cost, val_acc = measure_set(run, run.X_val, run.y_val, run.ws_val)
     test_cost, test_acc = measure_set(run, run.X_test, run.y_test, run.ws_test)
     return {"epoch": epoch, "updates": run.updates, "train_cost": train_cost, "train_acc": train_acc,
             "val_cost": val_cost, "val_acc": val_acc, "test_cost": test_cost, "test_acc": test_acc,
-            "grad_norm": grad_norm, "seconds": 0.0, "sharpness": None, "stability": None, **inactive}
+            "grad_norm": grad_norm, "seconds": 0.0, "sharpness": None, "stability": None, "lr_used": None,
+            "clipped": None, "penalty": penalty, **inactive}
 
 
 def measure_set(run, X, y, ws):
@@ -182,14 +206,26 @@ def recorded(run, cost, ws):
     return run.fault.recorded_cost(ws.losses) if run.fault.recorded_cost else cost
 
 
-def update(run, grad):
+def penalize(run, grad):
+    """The weight-decay penalty at the current parameters (0 without weight decay); its gradient is
+    added into `grad` when given. The recorded costs stay the cross-entropy."""
+    if not run.cfg.weight_decay:
+        return 0.0
+    return weight_penalty(run.theta, run.sizes, run.cfg.weight_decay, grad)
+
+
+def update(run, grad, lr, norm=None):
+    """One update with step size lr, the gradient clipped first when clip_norm is set; returns 1 if clipped."""
     run.updates += 1
-    OPTIMIZERS[run.cfg.optimizer].update(run.theta, grad, run.state, run.cfg, run.updates)
+    clipped = run.cfg.clip_norm > 0 and clip(grad, run.cfg.clip_norm, norm)
+    OPTIMIZERS[run.cfg.optimizer].update(run.theta, grad, run.state, run.cfg, run.updates, lr)
+    return int(clipped)
 
 
-def mini_batch_pass(run):
-    """One epoch of updates on mini-batches of a fresh shuffle; the last, partial batch is kept."""
-    batches = run.batches
+def mini_batch_pass(run, lr):
+    """One epoch of updates on mini-batches of a fresh shuffle, the last, partial batch kept;
+    returns how many updates were clipped."""
+    batches, clipped = run.batches, 0
     order = batches.rng.permutation(len(run.y))
     for start in range(0, len(order), batches.size):
         rows = order[start:start + batches.size]
@@ -198,7 +234,9 @@ def mini_batch_pass(run):
         cost_and_grad(run.theta, run.sizes, X, run.y[rows], run.f, run.f_prime, ws, run.grad)
         if run.fault.sum_gradient:
             run.grad *= len(rows)
-        update(run, run.grad)
+        penalize(run, run.grad)
+        clipped += update(run, run.grad, lr)
+    return clipped
 
 
 def inactive_fractions(derivatives, floor):
@@ -207,7 +245,7 @@ def inactive_fractions(derivatives, floor):
     for layer, fz in enumerate(derivatives, start=1):
         # max |f'| per unit, without an |f'| temporary
         largest = np.maximum(column_reduce(np.maximum, fz), -column_reduce(np.minimum, fz))
-        fractions[f"inactive_{layer}"] = float(np.mean(largest <= floor + INACTIVE_TOLERANCE))
+        fractions[f"{INACTIVE_PREFIX}{layer}"] = float(np.mean(largest <= floor + INACTIVE_TOLERANCE))
     return fractions
 
 

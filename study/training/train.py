@@ -5,12 +5,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from study.training.run import run_epoch, start_run
+from study.training.run import EPOCH_COLUMNS, run_epoch, start_run
 
-EPOCH_COLUMNS = [
-    "epoch", "updates", "train_cost", "train_acc", "val_cost", "val_acc", "test_cost", "test_acc", "grad_norm",
-    "seconds", "sharpness", "stability",
-]
 SPLITS = ("train", "val", "test")
 
 
