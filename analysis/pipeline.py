@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from analysis.figures.registry import make_figures
-from analysis.figures.save import write_csv, write_text
+from results_io import write_csv, write_text
 from analysis.report.build import build_report
 from analysis.metrics.spikiness import SPIKE_TAU
 from analysis.aggregate.tables import compute

@@ -1,9 +1,18 @@
-"""Write files so that a reader never sees half of one: temporary file, then rename."""
+"""A results folder's files, written so that a reader never sees half of one, and read back.
+
+Both the trainer (study/) and the analysis (analysis/) write and read results folders; this small
+package is the one place for how, so that neither imports the other. Writing: a temporary file
+beside the target, flushed and fsynced, permissions 0666 minus the umask, then os.replace.
+"""
 
 import json
 import os
 import tempfile
 from pathlib import Path
+
+MANIFEST = "manifest.json"
+TEMPORARY_SUFFIX = ".tmp"  # what a write cut short by a kill leaves: .<name>.<random>.tmp
+NAME_MAX = 255  # bytes in one file name (Linux, macOS)
 
 
 def write_atomic(path, write, binary=False):
@@ -14,7 +23,8 @@ def write_atomic(path, write, binary=False):
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        # a long target name must not make the temporary name too long: keep its start only
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:100]}.", suffix=TEMPORARY_SUFFIX)
     except OSError as exc:
         raise WriteError(path, exc) from exc
     try:
@@ -31,6 +41,7 @@ def write_atomic(path, write, binary=False):
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+    return path
 
 
 class WriteError(OSError):
@@ -45,14 +56,43 @@ class WriteError(OSError):
 
 
 def write_csv(path, frame):
-    write_atomic(path, lambda handle: frame.to_csv(handle, index=False))
+    return write_atomic(path, lambda handle: frame.to_csv(handle, index=False))
 
 
 def write_json(path, data):
-    write_atomic(path, lambda handle: json.dump(data, handle, indent=2, sort_keys=True, default=str))
+    return write_atomic(path, lambda handle: json.dump(data, handle, indent=2, sort_keys=True, default=str))
+
+
+def write_text(path, text):
+    return write_atomic(path, lambda handle: handle.write(text))
+
+
+def write_bytes(path, data):
+    return write_atomic(path, lambda handle: handle.write(data), binary=True)
+
+
+def is_leftover(name):
+    """Whether a file name is a temporary file left by a write that a kill cut short."""
+    return name.startswith(".") and name.endswith(TEMPORARY_SUFFIX)
 
 
 def current_umask():
+    """The process's umask (reading it means setting it, so it is put straight back)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def read_manifest(folder):
+    """The folder's manifest.json as a dict; {} when it is missing, unreadable or not a JSON object."""
+    try:
+        manifest = json.loads((Path(folder) / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
+def table_path(folder, stem):
+    """<stem>.csv, or <stem>.csv.gz where only the compressed table exists (as in results/reference/)."""
+    plain, packed = Path(folder) / f"{stem}.csv", Path(folder) / f"{stem}.csv.gz"
+    return packed if packed.is_file() and not plain.is_file() else plain

@@ -10,7 +10,7 @@ import pytest
 from analysis.questions.faults.checks import class_mean_check, sum_check
 from analysis.questions.faults.pairs import fault_pairs, side_by_side
 from analysis.questions.faults.text import faults_section
-from analysis.figures.save import write_csv, write_text
+from results_io import write_csv, write_text
 from analysis.aggregate.tables import compute
 
 EPOCHS = 40

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from analysis.questions.optimizers.section import method_label, optimizers_section, selected_table
-from analysis.figures.save import write_csv, write_text
+from results_io import write_csv, write_text
 from analysis.aggregate.tables import compute
 
 EPOCHS = 40

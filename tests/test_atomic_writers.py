@@ -1,4 +1,4 @@
-"""The three atomic writers (study/io.py, analysis/output.py, study/download.py) behave alike:
+"""The one atomic writer (results_io), as the trainer, the analysis and the download use it:
 fsync before the rename, permissions 0666 minus the umask, nothing left behind by a failed write."""
 
 import os
@@ -6,9 +6,10 @@ import os
 import pandas as pd
 import pytest
 
-from analysis.figures import save as output
-from study.data import download
 import results_io as io
+from analysis.figures.save import save_figure
+from analysis.figures.style import plt
+from study.data import download
 
 from test_download import archives, server, use_mirrors  # noqa: F401 (fixtures)
 
@@ -25,12 +26,11 @@ def writers(server, monkeypatch, archives):  # noqa: F811 (fixtures imported abo
         return folder / f"{stem}.gz"
 
     return {
-        "study.io.write_csv": lambda folder: io.write_csv(folder / "t.csv", frame) or folder / "t.csv",
-        "study.io.write_json": lambda folder: io.write_json(folder / "t.json", {"a": 1}) or folder / "t.json",
-        "analysis.output.write_csv": lambda folder: output.write_csv(folder / "t.csv", frame),
-        "analysis.output.write_atomic(wb)": lambda folder: output.write_atomic(
-            folder / "t.png", lambda handle: handle.write(b"\x89PNG"), mode="wb"),
-        "study.download": fetch,
+        "write_csv": lambda folder: io.write_csv(folder / "t.csv", frame),
+        "write_json": lambda folder: io.write_json(folder / "t.json", {"a": 1}),
+        "write_bytes": lambda folder: io.write_bytes(folder / "t.png", b"\x89PNG"),
+        "analysis save_figure": lambda folder: save_figure(plt.figure(figsize=(1, 1)), folder, "f", formats=("png",)),
+        "study download": fetch,
     }
 
 
@@ -57,14 +57,19 @@ def test_every_writer_fsyncs_the_file_that_it_then_renames_into_place(tmp_path, 
         assert sorted(p.name for p in path.parent.iterdir()) == [path.name], name  # no temporary left
 
 
-@pytest.mark.parametrize("write_atomic", [io.write_atomic, output.write_atomic],
-                         ids=["study.io", "analysis.output"])
-def test_a_failed_write_leaves_neither_file_nor_temporary(tmp_path, write_atomic):
+def test_a_failed_write_leaves_neither_file_nor_temporary(tmp_path):
     def half_then_fail(handle):
         handle.write("half")
         raise RuntimeError("disk full")
 
     (tmp_path / "t.csv").write_text("old")
     with pytest.raises(RuntimeError):
-        write_atomic(tmp_path / "t.csv", half_then_fail)
+        io.write_atomic(tmp_path / "t.csv", half_then_fail)
     assert [p.name for p in tmp_path.iterdir()] == ["t.csv"] and (tmp_path / "t.csv").read_text() == "old"
+
+
+def test_a_target_name_of_250_characters_is_written(tmp_path):
+    # the temporary name adds a prefix and a suffix: it must not pass the 255-byte limit
+    path = tmp_path / ("r" * 246 + ".csv")
+    io.write_text(path, "a,b\n")
+    assert path.read_text() == "a,b\n" and [p.name for p in tmp_path.iterdir()] == [path.name]

@@ -314,7 +314,8 @@ def test_the_manifest_grid_reads_back_as_each_configs_fields(tmp_path):
     import dataclasses
 
     from study.sweep.experiment import load_experiment
-    from study.store.manifest import build_manifest, read_manifest, write_manifest
+    from results_io import read_manifest
+    from study.store.manifest import build_manifest, write_manifest
 
     path = tmp_path / "e.toml"
     path.write_text('[base]\nactivation = "leaky_relu"\nleaky_slope = -0.0\n[[grid]]\nhidden = [[8], [16, 4]]\n[[grid]]\nlr = [1, 0.5]\n')
@@ -329,7 +330,8 @@ def test_the_manifest_grid_reads_back_as_each_configs_fields(tmp_path):
 
 def test_the_history_counts_a_rerun_and_adds_a_changed_grid(tmp_path):
     from study.sweep.experiment import load_experiment
-    from study.store.manifest import build_manifest, read_manifest, write_manifest
+    from results_io import read_manifest
+    from study.store.manifest import build_manifest, write_manifest
 
     path = tmp_path / "e.toml"
     path.write_text("[grid]\nlr = [0.1, 0.2]\n")

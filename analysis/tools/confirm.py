@@ -17,7 +17,7 @@ from pathlib import Path
 
 from analysis.load.axes import IDENTITY, LR, REPLICATE, manifest_grid, rows_matching
 from analysis.errors import ResultsError
-from analysis.figures.save import write_text
+from results_io import write_text
 from analysis.aggregate.selection import has_validation, selected_rows
 from analysis.aggregate.tables import compute
 from analysis.report.words import chosen_label, number, pct

@@ -14,7 +14,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from analysis.figures.save import write_atomic, write_text
+from results_io import read_manifest, write_bytes, write_text
 
 TABLES = ("runs.csv", "metrics.csv", "summary.csv", "compare.csv", "budgets.csv", "eos_table.csv")
 REQUIRED = ("runs.csv", "epochs.csv", "metrics.csv", "summary.csv", "report.html", "manifest.json")
@@ -40,14 +40,14 @@ def copy_folder(source, target):
     written = []
     for name in TABLES:
         if (source / name).is_file():
-            written.append(write_atomic(target / name, lambda h, n=name: h.write((source / n).read_bytes()), "wb"))
+            written.append(write_bytes(target / name, (source / name).read_bytes()))
     packed = gzip.compress((source / "epochs.csv").read_bytes(), mtime=0)  # mtime 0: same bytes every time
-    written.append(write_atomic(target / "epochs.csv.gz", lambda h: h.write(packed), "wb"))
+    written.append(write_bytes(target / "epochs.csv.gz", packed))
     manifest = scrub(json.loads((source / "manifest.json").read_text()))
     written.append(write_text(target / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True) + "\n"))
     figures = sorted((source / "figures").glob("*.png"))
     for png in figures:
-        written.append(write_atomic(target / "figures" / png.name, lambda h, p=png: h.write(p.read_bytes()), "wb"))
+        written.append(write_bytes(target / "figures" / png.name, png.read_bytes()))
     written.append(write_text(target / "report.html", linked_report((source / "report.html").read_text(), figures)))
     return written
 

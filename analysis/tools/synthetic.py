@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analysis.figures.save import write_csv, write_text
+from results_io import write_csv, write_text
 
 OVERFIT_SLOPE = 0.001  # accuracy an `overfit` setting loses per epoch after mid-run
 

@@ -2,13 +2,11 @@
 
 import hashlib
 import http.client
-import os
-import tempfile
 import urllib.error
 import urllib.request
 
 from study.data.idx import DataError
-from results_io import current_umask
+from results_io import write_atomic
 
 MIRRORS = {
     "mnist": (
@@ -79,24 +77,14 @@ def download_file(stem, target, mirrors, sha256):
 
 
 def fetch_verified(url, target, sha256):
-    """Stream `url` into a .part file beside `target`; move it into place if the hash matches.
-
-    The same steps as study/io.py's writer: flush and fsync, permissions 0666 minus the umask
-    (mkstemp makes 0600 files, and a shared data cache must be readable), os.replace.
-    """
-    digest = hashlib.sha256()
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response:
+    """Stream `url` into `target`, written atomically (results_io): it appears only when its SHA-256 matches."""
+    with urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response:
+        def copy(out):
+            digest = hashlib.sha256()
             while chunk := response.read(CHUNK_BYTES):
                 digest.update(chunk)
                 out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        if digest.hexdigest() != sha256:
-            raise ValueError(f"SHA-256 {digest.hexdigest()[:12]}... does not match {sha256[:12]}...")
-        os.chmod(tmp, 0o666 & ~current_umask())
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+            if digest.hexdigest() != sha256:
+                raise ValueError(f"SHA-256 {digest.hexdigest()[:12]}... does not match {sha256[:12]}...")
+
+        write_atomic(target, copy, binary=True)

@@ -6,8 +6,12 @@ run therefore never leaves the tables because the grid changed; only a damaged s
 then with a warning and the run redone.
 """
 
+import os
+import re
 import shutil
 from pathlib import Path
+
+from results_io import is_leftover
 
 from study.config import FIELDS
 from study.store.index import Entry, Index
@@ -16,6 +20,9 @@ from study.store.shards import TRAINED, ShardError, read_shard, scan_shards, sha
 from study.store.tables import TABLES, Tables, columns_of, records
 from study.training.train import EPOCH_COLUMNS, RunResult
 
+# A results folder's name (an experiment's name): one path component, no leading dot, nothing a
+# shell or a URL must quote.
+SAFE_NAME = re.compile(r"\w[\w.,+=@-]{0,127}")
 SCRATCH = ".scratch"  # the workers' memory-mapped dataset copies (study/pool.py)
 EMPTY_HEADER = ["run_id", *FIELDS]  # the columns of a table with no run yet
 
@@ -34,8 +41,8 @@ class ResultsFolder:
         shutil.rmtree(self.folder / SCRATCH, ignore_errors=True)
         self.index.load()
         found, leftovers = scan_shards(self.folder)
-        for path in leftovers:
-            path.unlink(missing_ok=True)
+        for path in [*leftovers, *top_leftovers(self.folder)]:
+            path.unlink(missing_ok=True)  # temporary files of writes a kill cut short (shards, tables, manifest)
         entries = self.index.entries
         for run_id in set(entries) - set(found):
             del entries[run_id]  # its shard is gone
@@ -144,6 +151,14 @@ class ResultsFolder:
         for entry in self.index.entries.values():
             counts[entry.status] += 1
         return counts
+
+
+def top_leftovers(folder):
+    """Temporary files at the folder's top (tables, index, manifest) that a kill left behind."""
+    try:
+        return [Path(entry.path) for entry in os.scandir(folder) if is_leftover(entry.name)]
+    except FileNotFoundError:
+        return []
 
 
 EXPECTED = {}  # number of hidden layers -> columns, computed once

@@ -9,11 +9,11 @@ import platform
 import subprocess
 
 from study.data.datasets import PROJECT_ROOT
-from results_io import write_atomic
+from results_io import MANIFEST, write_atomic
+from study.contract import contract
 from study.identity import config_text
 
 PACKAGES = ("study", "numpy", "pandas", "joblib", "threadpoolctl", "matplotlib", "seaborn", "distributed")
-MANIFEST = "manifest.json"
 
 
 def now():
@@ -103,19 +103,11 @@ def build_manifest(experiment, execution, data_meta, previous=None):
         "blas": blas_info(),
         "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform()},
         "execution": execution,
+        "contract": contract(),
         "data": data_meta if data_meta is not None else previous.get("data", []),
         "started": started,
         "ended": None,
     }
-
-
-def read_manifest(folder):
-    """The folder's manifest, or {} when there is none or it cannot be read."""
-    try:
-        manifest = json.loads((folder / MANIFEST).read_text())
-    except (OSError, ValueError):
-        return {}
-    return manifest if isinstance(manifest, dict) else {}
 
 
 class GridText(list):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from study.config import FIELDS
 from study.identity import row_id
-from results_io import write_atomic
+from results_io import is_leftover, write_atomic
 
 VOLATILE_COLUMNS = ("seconds", "wall_seconds", "worker_max_rss_mb")  # differ between reruns
 STATUSES = ("ok", "diverged", "failed")
@@ -97,7 +97,7 @@ def scan_shards(folder):
     except FileNotFoundError:
         return shards, leftovers
     for entry in entries:
-        if entry.name.startswith(".") and entry.name.endswith(".tmp"):
+        if is_leftover(entry.name):
             leftovers.append(Path(entry.path))  # an atomic write cut short by a kill
         elif entry.name.endswith(".json") and not entry.name.startswith(".") and entry.is_file():
             shards[entry.name[:-len(".json")]] = stamp(entry.stat())

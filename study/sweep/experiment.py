@@ -1,7 +1,6 @@
 """Experiment files: a TOML [base] of shared settings and one [grid] or several [[grid]] -> run configs."""
 
 import itertools
-import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,10 +8,9 @@ from pathlib import Path
 from study import config
 from study.config import ConfigError, check, check_together
 from study.identity import block_texts, text_id
+from study.store.folder import SAFE_NAME
 
 TOP_LEVEL_KEYS = ("name", "description", "base", "grid")
-# A results folder name: one path component, no leading dot, nothing a shell or a URL must quote.
-SAFE_NAME = re.compile(r"\w[\w.,+=@-]{0,127}")
 
 
 @dataclass(frozen=True)

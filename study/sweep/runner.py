@@ -11,9 +11,9 @@ from joblib import delayed
 
 from study.data import datasets
 from study.data.idx import DataError
-from results_io import WriteError
 from study.store.lock import FolderLock
-from study.store.manifest import build_manifest, now, read_manifest, write_manifest
+from results_io import WriteError, read_manifest
+from study.store.manifest import build_manifest, now, write_manifest
 from study.sweep.pool import executor, share, train_one  # noqa: F401  (share: tests and bench use it)
 from study.store.folder import SCRATCH, ResultsFolder
 from study.training.memory import check_memory
