@@ -8,10 +8,10 @@ epoch is reported beside it. budgets.csv holds the table, one row per (budget, g
 import numpy as np
 import pandas as pd
 
-from analysis.metrics.accuracy import BUDGET_NAMES
+from analysis.aggregate.selection import CHOSEN_BY, REPORTED_BY, has_validation
 from analysis.load.axes import LR
-from analysis.aggregate.selection import CHOSEN_BY, REPORTED_BY, group_columns, has_validation
-from analysis.report.words import chosen_label, groups_of, pct
+from analysis.metrics.accuracy import BUDGET_NAMES
+from analysis.report.words import chosen_label, groups_of
 
 STATS = ("mean", "ci_low", "ci_high", "n")
 
@@ -25,16 +25,16 @@ def best_at(rows, column):
     return usable.sort_values(by, ascending=ascending, kind="stable").iloc[0]
 
 
-def budget_rows(summary, budget):
+def budget_rows(summary, axes, budget):
     """One row per group at `budget`: its lr chosen there on validation, val and test stats, rank."""
     val, test = f"val_acc_at_{budget}", f"test_acc_at_{budget}"
     found = []
-    for label, rows in groups_of(summary):
+    for label, rows in groups_of(summary, axes):
         best = best_at(rows, f"{val}_mean")
         if best is None:
             continue
-        found.append({"budget": budget, "group": label, **{c: best[c] for c in group_columns(summary)},
-                      "lr": best.get(LR, np.nan), "setting": chosen_label(best, summary),
+        found.append({"budget": budget, "group": label, **{c: best[c] for c in axes.group_columns},
+                      "lr": best.get(LR, np.nan), "setting": chosen_label(best, axes),
                       **{f"val_acc_{s}": best.get(f"{val}_{s}", np.nan) for s in STATS},
                       **{f"test_acc_{s}": best.get(f"{test}_{s}", np.nan) for s in STATS},
                       "chosen_by": CHOSEN_BY, "reported_by": REPORTED_BY})
@@ -44,33 +44,10 @@ def budget_rows(summary, budget):
     return frame
 
 
-def budget_table(summary):
+def budget_table(summary, axes):
     """budgets.csv: per budget with data, each group's validation-chosen lr, accuracies and rank."""
     if not has_validation(summary):
         return pd.DataFrame()
-    tables = [budget_rows(summary, b) for b in BUDGET_NAMES if f"val_acc_at_{b}_mean" in summary.columns]
+    tables = [budget_rows(summary, axes, b) for b in BUDGET_NAMES if f"val_acc_at_{b}_mean" in summary.columns]
     tables = [t for t in tables if len(t)]
     return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
-
-
-def budget_name(budget):
-    return "the last epoch" if budget == "last" else f"{budget} epochs"
-
-
-def budget_sentences(table):
-    """Who leads at each budget, and whether the leader changes."""
-    if table is None or table.empty:
-        return ["No validation accuracy at any budget epoch, so no ranking by budget."]
-    leaders = table[table["rank"] == 1].drop_duplicates("budget")
-    parts = [f"after {budget_name(r['budget'])} {r['setting']} leads with {pct(r['val_acc_mean'])} validation "
-             f"({REPORTED_BY} {pct(r['test_acc_mean'])})" for _, r in leaders.iterrows()]
-    sentences = [f"At each epoch budget, each group's lr chosen on {CHOSEN_BY} accuracy at that epoch: "
-                 + "; ".join(parts) + "."]
-    winners = list(dict.fromkeys(leaders["group"]))
-    if len(winners) == 1:
-        sentences.append(f"The leader on validation is {winners[0]} at every budget.")
-    else:
-        at = {w: ", ".join(budget_name(b) for b in leaders.loc[leaders["group"] == w, "budget"]) for w in winners}
-        sentences.append("The leader changes with the budget: " + "; ".join(f"{w} at {a}" for w, a in at.items())
-                         + ". Which activation is best depends on how long you train.")
-    return sentences

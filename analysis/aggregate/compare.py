@@ -7,31 +7,30 @@ t(0.975, n - 1) x sd / sqrt(n) < |mean difference|, the observed spread taken as
 """
 
 import itertools
-import warnings
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.aggregate.summary import CONFIDENCE, t_quantile
-from analysis.load.axes import LR, REPLICATE, rows_matching, summary_setting_columns
-from analysis.aggregate.selection import SELECT_BY, group_columns, has_choice, has_validation
+from analysis.aggregate.selection import SELECT_BY, has_choice, has_validation, selected_rows
+from analysis.aggregate.summary import CONFIDENCE
+from analysis.load.axes import LR, REPLICATE, rows_matching
 
 COMPARED_METRICS = ("test_acc_at_best_val", "final_test_acc")  # reported, never used to choose
 PREFERRED_AXIS = "activation"
 MAX_SEEDS = 100_000  # seeds_needed is left blank beyond this
 
 
-def compared_rows(summary):
+def compared_rows(summary, axes):
     """The settings to compare: the selected ones; without validation, only when nothing was to choose."""
     if has_validation(summary):
-        return summary[summary["is_selected"].astype(bool)]
-    return summary.iloc[0:0] if has_choice(summary) else summary
+        return selected_rows(summary)
+    return summary.iloc[0:0] if has_choice(summary, axes) else summary
 
 
-def compared_axis(summary):
+def compared_axis(axes):
     """The axis whose values are compared pairwise: activation when it varies, else the first group column."""
-    groups = group_columns(summary)
+    groups = list(axes.group_columns)
     return PREFERRED_AXIS if PREFERRED_AXIS in groups else (groups[0] if groups else None)
 
 
@@ -47,21 +46,25 @@ def seeds_needed(mean, sd):
 
 
 def paired_difference(a, b):
-    """Stats of a - b over the seeds where both have a value (a, b: Series indexed by seed)."""
+    """Stats of a - b over the seeds where both have a value (a, b: Series indexed by seed).
+
+    The 95% interval and the test are scipy.stats.ttest_rel's; with every difference equal the
+    interval is that one value (scipy's would be blank).
+    """
     both = pd.concat([a.rename("a"), b.rename("b")], axis=1, join="inner").dropna()
     diff = (both["a"] - both["b"]).to_numpy(dtype=float)
     n = len(diff)
     mean = float(diff.mean()) if n else np.nan
     sd = float(diff.std(ddof=1)) if n > 1 else np.nan
-    half = t_quantile(n - 1) * sd / np.sqrt(n) if n > 1 else np.nan
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        test = stats.ttest_rel(both["a"], both["b"]) if n > 1 else None
-    low, high = mean - half, mean + half
-    return {"n_pairs": n, "mean_diff": mean, "sd_diff": sd, "ci_low": low, "ci_high": high,
-            "t_stat": float(test.statistic) if test else np.nan, "p_value": float(test.pvalue) if test else np.nan,
-            "established": bool(n > 1 and (low > 0 or high < 0)),
-            "seeds_needed": seeds_needed(mean, sd)}
+    low = high = statistic = p_value = np.nan
+    if n > 1 and sd > 0:
+        test = stats.ttest_rel(both["a"], both["b"])
+        (low, high), statistic, p_value = test.confidence_interval(CONFIDENCE), test.statistic, test.pvalue
+    elif n > 1:
+        low = high = mean
+    return {"n_pairs": n, "mean_diff": mean, "sd_diff": sd, "ci_low": float(low), "ci_high": float(high),
+            "t_stat": float(statistic), "p_value": float(p_value),
+            "established": bool(n > 1 and (low > 0 or high < 0)), "seeds_needed": seeds_needed(mean, sd)}
 
 
 def by_seed(metrics, row, setting_columns, metric):
@@ -69,13 +72,13 @@ def by_seed(metrics, row, setting_columns, metric):
     return runs.set_index(REPLICATE)[metric].astype(float)
 
 
-def compare_table(metrics, summary):
+def compare_table(metrics, summary, axes):
     """compare.csv: one row per pair of compared settings and metric; empty when there is no pair."""
-    rows, axis = compared_rows(summary), compared_axis(summary)
+    rows, axis = compared_rows(summary, axes), compared_axis(axes)
     if axis is None or len(rows) < 2 or REPLICATE not in metrics.columns:
         return pd.DataFrame()
-    settings = summary_setting_columns(summary)
-    others = [c for c in group_columns(summary) if c != axis]
+    settings = list(axes.setting_columns)
+    others = [c for c in axes.group_columns if c != axis]
     ranked = rows.sort_values(SELECT_BY, ascending=False, kind="stable") if has_validation(rows) else rows
     blocks = ranked.groupby(others, sort=False, dropna=False) if others else [(None, ranked)]
     found = []
@@ -88,41 +91,3 @@ def compare_table(metrics, summary):
                               **stats_, "chosen_by": "validation" if has_validation(rows) else "none",
                               "reported_by": "test"})
     return pd.DataFrame(found)
-
-
-METRIC_NAMES = {"test_acc_at_best_val": "test accuracy at the validation-chosen epoch",
-                "final_test_acc": "final test accuracy"}
-
-
-def pair_sentence(row):
-    """One pair and metric in words: the paired difference, its interval and test, and the verdict."""
-    lrs = f" (lr {row['lr_a']:g} and {row['lr_b']:g})" if np.isfinite(row["lr_a"]) else ""
-    head = (f"{row['a']} - {row['b']}{lrs}, {METRIC_NAMES.get(row['metric'], row['metric'])}: "
-            f"{100 * row['mean_diff']:+.2f} points over {row['n_pairs']:.0f} paired seeds")
-    if row["n_pairs"] < 2:
-        return head + ", too few pairs for an interval."
-    if row["sd_diff"] == 0 and row["mean_diff"] == 0:
-        return head + ": identical on every seed, no difference to establish."
-    head += (f", 95% interval {100 * row['ci_low']:+.2f} to {100 * row['ci_high']:+.2f}, "
-             f"paired t-test p = {row['p_value']:.3g}")
-    if row["established"]:
-        return head + ": established (the interval excludes 0)."
-    needed = row["seeds_needed"]
-    more = (f"at the observed spread about {needed:.0f} seeds would be needed to separate them"
-            if np.isfinite(needed) else "the observed difference is too small to separate with any practical "
-            "number of seeds")
-    return head + f": not established (the interval includes 0); {more}."
-
-
-def compare_sentences(table, metric="test_acc_at_best_val"):
-    """Sentences for the pairs on `metric` (final test accuracy when that one has no pairs)."""
-    if table is None or table.empty:
-        return ["There is no pair of selected settings with shared seeds to compare."]
-    usable = table[(table["metric"] == metric) & (table["n_pairs"] > 0)]
-    if usable.empty:
-        usable = table[(table["metric"] == "final_test_acc") & (table["n_pairs"] > 0)]
-    chosen = table["chosen_by"].iloc[0]
-    rule = (f"Each setting at its lr selected on {chosen}; runs paired by seed (same training subset and "
-            "initial weights); test accuracy is only reported." if chosen != "none" else
-            "No validation data: each setting has a single lr, so nothing was chosen; runs paired by seed.")
-    return [rule, *[pair_sentence(row) for _, row in usable.iterrows()]]

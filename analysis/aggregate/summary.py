@@ -8,9 +8,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.metrics.accuracy import BUDGET_COLUMNS
-from analysis.load.axes import find_axes
 from analysis.aggregate.selection import mark_selected
+from analysis.metrics.accuracy import BUDGET_COLUMNS
 
 # Summarized per setting (mean/std/n/interval over the runs that have a value).
 SUMMARIZED = ("best_val_acc", "best_val_epoch", "test_acc_at_best_val", "train_acc_at_best_val",
@@ -59,10 +58,9 @@ def setting_groups(metrics, setting_columns):
     return [(group.iloc[0], group) for _, group in grouped]
 
 
-def summary_table(metrics, axes=None):
+def summary_table(metrics, axes):
     """summary.csv: one row per setting, config columns first, then counts, stats and `is_selected`."""
-    axes = axes or find_axes(metrics)
     described = [c for c in axes.described_columns if c in metrics.columns]
     rows = [{**{c: first[c] for c in described}, **summarize_setting(group)}
             for first, group in setting_groups(metrics, axes.setting_columns)]
-    return mark_selected(pd.DataFrame(rows))
+    return mark_selected(pd.DataFrame(rows), axes)

@@ -5,11 +5,12 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.lines import Line2D
 
-from analysis.load.axes import rows_matching, setting_label, summary_setting_columns
-from analysis.aggregate.budgets import budget_table
-from analysis.figures.facets import extra_axes, in_order, panel_rows, with_facet, wrapped_panels
+from analysis.aggregate.selection import selected_rows
+from analysis.figures.facets import (MAX_PANELS, capped, extra_axes, in_order, panel_rows, same_limits, with_facet,
+                                     wrapped_panels)
 from analysis.figures.grid import activation_legend, clipped_spread
-from analysis.figures.style import LABELS, activations_of, color_of, lr_text, palette, selected, titled
+from analysis.figures.style import LABELS, activations_of, color_of, lr_text, palette, titled
+from analysis.load.axes import rows_matching, setting_label
 
 SPLITS = {"train_acc": "train", "val_acc": "validation", "test_acc": "test"}  # epochs.csv column -> split
 SPLIT_DASHES = {"train": (1, 1.5), "validation": "", "test": (5, 2)}
@@ -17,11 +18,12 @@ BEST_VAL_LINE = {"color": "0.45", "lw": 0.9, "alpha": 0.8}
 DODGE = 0.36  # budget axis: activations side by side within this width around each budget
 
 
-def chosen_runs(metrics, summary):
-    """Runs of metrics at each selected setting, with a `panel` label: 'relu, lr 0.5' (+ extra axes)."""
-    settings, extras = summary_setting_columns(summary), extra_axes(summary)
+def chosen_runs(metrics, summary, axes):
+    """Runs of metrics at each selected setting (at most MAX_PANELS of them), with a `panel` label:
+    'relu, lr 0.5' (+ extra axes)."""
+    settings, extras = list(axes.setting_columns), extra_axes(axes)
     found = []
-    for _, row in summary[selected(summary)].iterrows():
+    for _, row in selected_rows(summary).head(MAX_PANELS).iterrows():
         facet = setting_label(row, extras)
         panel = f"{row['activation']}, lr {lr_text(row['lr'])}" + (f"\n{facet}" if facet else "")
         found.append(rows_matching(metrics, row, settings).assign(panel=panel))
@@ -53,13 +55,13 @@ def zoom(curves):
     return max(0.0, low - pad), min(100.5, high + 0.25 * pad)
 
 
-def best_lr_curves(metrics, summary, epochs):
+def best_lr_curves(metrics, summary, epochs, axes):
     """Train, validation and test accuracy against epoch at each activation's selected setting."""
-    runs = chosen_runs(metrics, summary)
+    runs = chosen_runs(metrics, summary, axes)
     curves = split_curves(runs, epochs)
     panels, splits = in_order(runs["panel"]), in_order(curves["split"])
-    fig, axes = wrapped_panels(len(panels), 4, 3.75, 3.0)
-    for panel, ax in zip(panels, axes):
+    fig, grid = wrapped_panels(len(panels), 4, 3.75, 3.0)
+    for panel, ax in zip(panels, grid):
         mine, activation = runs[runs["panel"] == panel], runs.loc[runs["panel"] == panel, "activation"].iloc[0]
         sns.lineplot(data=curves[curves["panel"] == panel], x="epoch", y="acc", style="split", style_order=splits,
                      dashes=SPLIT_DASHES, color=color_of(activation), errorbar=("pi", 100), lw=1.2, legend=False,
@@ -70,7 +72,7 @@ def best_lr_curves(metrics, summary, epochs):
                 bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"})
         ax.set_title(panel, color=color_of(activation))
         ax.set(xlabel=LABELS["epoch"], ylabel="accuracy (%)")
-    axes[0].set_ylim(*zoom(curves))  # shared by every panel
+    same_limits(grid, y=zoom(curves))
     handles = [Line2D([], [], color="0.3", **({"dashes": SPLIT_DASHES[s]} if SPLIT_DASHES[s] else {}), label=s)
                for s in splits] + [Line2D([], [], label="best validation\nepoch (median)", **BEST_VAL_LINE)]
     fig.legend(handles=handles, loc="outside lower center", ncols=len(handles))
@@ -80,9 +82,9 @@ def best_lr_curves(metrics, summary, epochs):
     return fig
 
 
-def budget_frame(summary):
+def budget_frame(budgets, summary, axes):
     """budgets.csv's rows (each group's lr chosen on validation at each budget) with x positions and facets."""
-    table = budget_table(summary)
+    table = budgets.copy()
     if table.empty:
         return table
     if "activation" not in table.columns:  # one activation only: it is not a group column
@@ -91,7 +93,7 @@ def budget_frame(summary):
     spread = DODGE / max(1, len(activations) - 1)
     table["x"] = (table["budget"].map(budgets.index) + table["activation"].map(activations.index) * spread
                   - (DODGE / 2 if len(activations) > 1 else 0.0))
-    table = with_facet(table, extra_axes(summary))
+    table = with_facet(table, extra_axes(axes))
     # ranked among the activations of one panel (budgets.csv ranks every group, extra axes included)
     table["rank"] = table.groupby(["facet", "budget"])["val_acc_mean"].rank(ascending=False, method="min")
     return table
@@ -117,13 +119,14 @@ def plot_budget_rank(ax, rows, activations):
     ax.set(ylim=(len(activations) + 0.5, 0.5), yticks=range(1, len(activations) + 1))
 
 
-def budget_ranking(summary):
+def budget_ranking(budgets_table, summary, axes):
     """Does the winner change with the budget? Validation accuracy, rank and test accuracy per budget."""
-    table = budget_frame(summary)
-    budgets, activations, facets = in_order(table["budget"]), activations_of(table), in_order(table["facet"])
-    fig, axes = panel_rows(len(facets), 3, max(3.3, 1.0 + 0.75 * len(budgets)), 3.2, sharex=False, sharey=False)
+    table = budget_frame(budgets_table, summary, axes)
+    budgets, activations = in_order(table["budget"]), activations_of(table)
+    facets, _ = capped(in_order(table["facet"]), MAX_PANELS // 3)
+    fig, grid = panel_rows(len(facets), 3, max(3.3, 1.0 + 0.75 * len(budgets)), 3.2)
     for row, facet in enumerate(facets):
-        rows, (val_ax, rank_ax, test_ax) = table[table["facet"] == facet], axes[row]
+        rows, (val_ax, rank_ax, test_ax) = table[table["facet"] == facet], grid[row]
         plot_budget_accuracy(val_ax, rows, "val", activations)
         plot_budget_rank(rank_ax, rows, activations)
         plot_budget_accuracy(test_ax, rows, "test", activations)
@@ -132,7 +135,7 @@ def budget_ranking(summary):
         val_ax.set(title="validation (chooses lr and rank)" + suffix, ylabel="validation accuracy (%)")
         rank_ax.set(title="rank among the activations (1 = best)" + suffix, ylabel="rank by validation accuracy")
         test_ax.set(title="test (reported only)" + suffix, ylabel="test accuracy at the same settings (%)")
-        for ax in axes[row]:
+        for ax in grid[row]:
             ax.set_xticks(range(len(budgets)), budgets)
             ax.set(xlabel="training budget (epochs)", xlim=(-0.5, len(budgets) - 0.5))
     activation_legend(fig, activations)

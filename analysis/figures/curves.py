@@ -1,118 +1,187 @@
-"""Curves over epochs, one panel per setting: rows activation (and extra axes) x columns lr: cost, sharpness."""
+"""Curves over epochs per setting (training cost, sharpness), laid out to stay readable at any grid size.
 
+Small grids: one panel per setting, rows activation (and extra axes) x columns lr, one line per
+seed. Grids with more than MAX_PANELS settings: one panel per activation (and extra axes), the
+learning rates overlaid with a sequential palette, one seed each. Anything not drawn is said in
+the figure's title.
+"""
+
+import matplotlib as mpl
 import numpy as np
-import seaborn as sns
 from matplotlib.lines import Line2D
 
-from analysis.figures.facets import extra_axes, in_order, panel_rows, run_facets, with_facet
-from analysis.figures.style import DIVERGED_MARK, LABELS, SEED_DASHES, color_of, lr_text, lrs_of, plain_log_axis, titled
+from analysis.figures.facets import MAX_PANELS, capped, extra_axes, in_order, panel_rows, run_facets, with_facet
+from analysis.figures.style import DIVERGED_MARK, LABELS, SEED_DASHES, color_of, lr_text, plain_log_axis, titled
 
-CEILING_FACTOR = 3.0  # cost-curve panels end at this multiple of the largest epoch-0 cost
-
-
-def seed_dashes(metrics):
-    """{seed: dash pattern}: the same seed has the same line style in every panel."""
-    return {seed: SEED_DASHES[rank % len(SEED_DASHES)] for rank, seed in enumerate(sorted(metrics["seed"].unique()))}
+CEILING_FACTOR = 3.0  # cost panels end at this multiple of the largest epoch-0 cost
+LR_PALETTE = "viridis"  # small lr dark, large lr light
 
 
-def seed_legend(ax, dashes, extra=()):
-    handles = [Line2D([], [], color="0.3", **({"dashes": d} if d else {"ls": "-"}), label=f"seed {seed:g}")
-               for seed, d in dashes.items()]
-    ax.legend(handles=[*handles, *extra], fontsize=7, loc="best")
+def layout(metrics, axes):
+    """The panels: ('grid', rows, lrs, seeds) when every setting gets one, else ('overlay', rows, lrs, seeds)."""
+    labelled = with_facet(metrics, extra_axes(axes))
+    rows, lrs = in_order(labelled["panel_row"]), sorted(metrics["lr"].unique())
+    seeds = sorted(metrics["seed"].unique()) if "seed" in metrics.columns else [0]
+    if len(rows) * len(lrs) <= MAX_PANELS:
+        return "grid", labelled, rows, lrs, seeds[:len(SEED_DASHES)]
+    return "overlay", labelled, rows, lrs, seeds[:1]
 
 
-def panel_grid(metrics, epochs, width=2.75, height=2.2, sharey=True):
-    """(fig, {(row, lr): (ax, runs of metrics, their epoch rows)}), one row of panels per activation and
-    combination of extra axes, one column per lr; every panel is titled and coloured by its activation."""
-    labelled = with_facet(metrics, extra_axes(metrics))
-    rows, lrs = in_order(labelled["panel_row"]), lrs_of(metrics)
-    fig, axes = panel_rows(len(rows), len(lrs), width, height, sharey=sharey)
-    curves = dict(tuple(run_facets(metrics, epochs).groupby(["panel_row", "lr"], sort=False)))
-    first = labelled.drop_duplicates("panel_row").set_index("panel_row")
-    panels = {}
-    for (r, row), (c, lr) in ((r, c) for r in enumerate(rows) for c in enumerate(lrs)):
-        activation, facet, ax = first.loc[row, "activation"], first.loc[row, "facet"], axes[r, c]
-        runs = labelled[(labelled["panel_row"] == row) & (labelled["lr"] == lr)]
-        panels[row, lr] = (ax, runs, curves.get((row, lr), epochs.iloc[0:0]))
-        ax.set_title(f"{activation}, lr {lr_text(lr)}" + (f"\n{facet}" if facet else ""), color=color_of(activation))
-    return fig, panels
+def left_out_text(metrics, rows, shown_rows, seeds, shown_seeds):
+    notes = []
+    if len(shown_rows) < len(rows):
+        notes.append(f"{len(rows) - len(shown_rows)} of {len(rows)} panel rows left out (the first {len(shown_rows)} "
+                     "are drawn)")
+    if len(shown_seeds) < len(seeds):
+        notes.append(f"only seed{'s' if len(shown_seeds) > 1 else ''} {', '.join(f'{s:g}' for s in shown_seeds)} "
+                     f"of {len(seeds)} drawn")
+    return ("Not drawn: " + "; ".join(notes) + ".") if notes else ""
 
 
-def plot_cost_panel(ax, curves, runs, dashes, ceiling):
-    """One line per seed (log cost), a red X where a run diverged; spiky/diverged/failed counted in text.
+def lr_colors(lrs):
+    """{lr: colour} along a sequential palette in log lr."""
+    cmap = mpl.colormaps[LR_PALETTE]
+    logs = np.log10(np.asarray(lrs, dtype=float))
+    span = logs.max() - logs.min() or 1.0
+    return {lr: cmap(0.9 * (value - logs.min()) / span) for lr, value in zip(lrs, logs)}
 
-    Costs above `ceiling` are drawn at it, so one blow-up does not flatten every other panel.
-    """
-    cost = curves["train_cost"].to_numpy(dtype=float)
-    shown = curves.assign(cost=np.where(np.isfinite(cost) & (cost > 0), np.minimum(cost, ceiling), np.nan))
-    if len(shown):
-        sns.lineplot(data=shown, x="epoch", y="cost", units="run_id", estimator=None, style="seed",
-                     dashes=dashes, color=color_of(runs["activation"].iloc[0]), lw=1.2, legend=False, ax=ax)
-    for run_id in runs.loc[runs["diverged"].eq(True), "run_id"]:
-        finite = shown[(shown["run_id"] == run_id) & shown["cost"].notna()]
-        if len(finite):
-            ax.plot(finite["epoch"].iloc[-1], finite["cost"].iloc[-1], linestyle="none", **DIVERGED_MARK)
+
+def draw_run(ax, rows, column, color, dash, ceiling=None):
+    """One run's curve; a red X where a run that diverged leaves the panel or ends."""
+    values = rows[column].to_numpy(dtype=float)
+    shown = np.where(np.isfinite(values) & (values > 0), values, np.nan)
+    if ceiling is not None:
+        shown = np.minimum(shown, ceiling)
+    ax.plot(rows["epoch"].to_numpy(), shown, color=color, lw=1.1, **({"dashes": dash} if dash else {"ls": "-"}))
+    return shown
+
+
+def mark_divergence(ax, rows, shown):
+    finite = np.flatnonzero(np.isfinite(shown))
+    if len(finite):
+        ax.plot(rows["epoch"].iloc[finite[-1]], shown[finite[-1]], linestyle="none", **DIVERGED_MARK)
+
+
+def spiky_note(runs):
     notes = [f"{(runs['status'] == s).sum()} {s}" for s in ("diverged", "failed") if (runs["status"] == s).any()]
     spiky = runs["spiky"].dropna()
     if len(spiky):
         notes.insert(0, f"spiky {int(spiky.astype(bool).sum())}/{len(spiky)}")
-    ax.text(0.97, 0.95, ", ".join(notes) if len(runs) else "no runs", transform=ax.transAxes, ha="right", va="top",
-            fontsize=8, bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none"})
+    return ", ".join(notes) if len(runs) else "no runs"
 
 
-def cost_curves(metrics, epochs):
-    """Grid (activation [| extra axes]) x lr of training cost against epoch, one line per seed."""
+def corner_text(ax, text):
+    ax.text(0.97, 0.95, text, transform=ax.transAxes, ha="right", va="top", fontsize=8,
+            bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none"})
+
+
+def cost_curves(metrics, epochs, axes):
+    """Training cost against epoch per setting (log scale), a red X where a run diverged."""
+    mode, labelled, rows, lrs, seeds = layout(metrics, axes)
+    all_seeds = sorted(metrics["seed"].unique()) if "seed" in metrics.columns else [0]
+    shown_rows, _ = capped(rows, MAX_PANELS if mode == "overlay" else len(rows))
+    curves = dict(tuple(run_facets(metrics, epochs, extra_axes(axes)).groupby("run_id", sort=False)))
     ceiling = CEILING_FACTOR * float(epochs.loc[epochs["epoch"] == 0, "train_cost"].max())
-    fig, panels = panel_grid(metrics, epochs)
-    dashes = seed_dashes(metrics)
-    for ax, runs, curves in panels.values():
-        plot_cost_panel(ax, curves, runs, dashes, ceiling)
-        ax.set(yscale="log", xlabel="", ylabel="")
-    first = next(iter(panels.values()))[0]
-    plain_log_axis(first.yaxis)  # the y axis is shared: one call labels every panel
-    seed_legend(first, dashes, [Line2D([], [], linestyle="none", label="diverged", **DIVERGED_MARK)])
-    titled(fig, "Training cost per seed (red X: the run diverged there).\n"
-                f"Costs above {ceiling:.3g} ({CEILING_FACTOR:g}x the largest initial cost) are drawn at that value.")
+    dashes = {seed: SEED_DASHES[rank] for rank, seed in enumerate(seeds)}
+    n_cols = len(lrs) if mode == "grid" else min(4, len(shown_rows))
+    n_rows = len(shown_rows) if mode == "grid" else -(-len(shown_rows) // n_cols)
+    fig, grid = panel_rows(n_rows, n_cols, 2.75 if mode == "grid" else 4.2, 2.2 if mode == "grid" else 3.0)
+    colors, drawn = lr_colors(lrs), []
+    for index, row in enumerate(shown_rows):
+        mine = labelled[(labelled["panel_row"] == row) & labelled["seed"].isin(seeds)] if "seed" in labelled \
+            else labelled[labelled["panel_row"] == row]
+        panels = ([(grid[index, c], [lr]) for c, lr in enumerate(lrs)] if mode == "grid"
+                  else [(grid.flat[index], lrs)])
+        for ax, panel_lrs in panels:
+            runs = mine[mine["lr"].isin(panel_lrs)]
+            for _, run in runs.iterrows():
+                color = color_of(run["activation"]) if mode == "grid" else colors[run["lr"]]
+                rows_of_run = curves.get(run["run_id"], epochs.iloc[0:0])
+                shown = draw_run(ax, rows_of_run, "train_cost", color, dashes.get(run.get("seed"), ""), ceiling)
+                if run["status"] == "diverged":
+                    mark_divergence(ax, rows_of_run, shown)
+            everyone = labelled[(labelled["panel_row"] == row) & labelled["lr"].isin(panel_lrs)]
+            corner_text(ax, spiky_note(everyone))
+            title = f"{row}, lr {lr_text(panel_lrs[0])}" if mode == "grid" else row
+            ax.set_title(title.replace(" | ", "\n"), color=color_of(mine["activation"].iloc[0]) if len(mine) else "k")
+            ax.set(yscale="log")
+            drawn.append(ax)
+    for ax in grid.flat[len(drawn):]:
+        ax.set_visible(False)
+    low = float(np.nanmin(np.where(epochs["train_cost"] > 0, epochs["train_cost"], np.nan)))
+    for ax in drawn:
+        ax.set_ylim(low * 0.8, ceiling * 1.25)
+        plain_log_axis(ax.yaxis)
+    legend = ([Line2D([], [], color="0.3", **({"dashes": d} if d else {"ls": "-"}), label=f"seed {s:g}")
+               for s, d in dashes.items()] if mode == "grid"
+              else [Line2D([], [], color=colors[lr], label=f"lr {lr_text(lr)}") for lr in lrs])
+    legend.append(Line2D([], [], linestyle="none", label="diverged", **DIVERGED_MARK))
+    fig.legend(handles=legend, loc="outside right center", fontsize=7)
+    how = "one panel per setting, one line per seed" if mode == "grid" else (
+        f"{len(rows) * len(lrs)} settings: one panel per activation, the learning rates overlaid (dark = small)")
+    titled(fig, f"Training cost per run ({how}; red X: the run diverged there).\n"
+                f"Costs above {ceiling:.3g} ({CEILING_FACTOR:g}x the largest initial cost) are drawn at that value. "
+                + left_out_text(metrics, rows, shown_rows, all_seeds, seeds))
     fig.supxlabel(LABELS["epoch"], fontsize=10)
     fig.supylabel(LABELS["train_cost"], fontsize=10)
     return fig
 
 
-def plot_sharpness_panel(ax, curves, lr, dashes):
-    """Sharpness per seed with the 2/lr line; the cost on a twin log axis on the same epochs."""
-    cost_ax = ax.twinx()
-    measured = curves[np.isfinite(curves["sharpness"].to_numpy(dtype=float))]
-    if len(measured):
-        sns.lineplot(data=measured, x="epoch", y="sharpness", units="run_id", estimator=None, style="seed",
-                     dashes=dashes, marker=".", color=color_of(measured["activation"].iloc[0]), lw=1.2,
-                     legend=False, ax=ax)
-    cost = curves["train_cost"].to_numpy(dtype=float)
-    shown = curves.assign(cost=np.where(np.isfinite(cost) & (cost > 0), cost, np.nan))
-    if shown["cost"].notna().any():
-        sns.lineplot(data=shown, x="epoch", y="cost", units="run_id", estimator=None, style="seed", dashes=dashes,
-                     color="0.6", lw=0.8, legend=False, ax=cost_ax)
-    ax.axhline(2 / lr, color="black", ls="--", lw=1)
-    top = max(2 / lr, float(measured["sharpness"].max()) if len(measured) else 0.0)
+def sharpness_panel(ax, runs, curves, epochs, colors, dashes, mode, panel_lrs):
+    """Sharpness per run with the 2/lr line(s); in a one-setting panel, its cost on a grey twin axis."""
+    cost_ax = ax.twinx() if mode == "grid" else None
+    top = max(2 / lr for lr in panel_lrs)
+    for _, run in runs.iterrows():
+        color = color_of(run["activation"]) if mode == "grid" else colors[run["lr"]]
+        dash = dashes.get(run.get("seed"), "")
+        rows = curves.get(run["run_id"], epochs.iloc[0:0])
+        measured = rows[np.isfinite(rows["sharpness"].to_numpy(dtype=float))]
+        ax.plot(measured["epoch"], measured["sharpness"], color=color, lw=1.1, marker=".",
+                **({"dashes": dash} if dash else {"ls": "-"}))
+        top = max(top, float(measured["sharpness"].max()) if len(measured) else 0.0)
+        if cost_ax is not None:
+            draw_run(cost_ax, rows, "train_cost", "0.6", dash)
+    for lr in panel_lrs:
+        ax.axhline(2 / lr, color=colors[lr] if mode == "overlay" else "black", ls="--", lw=1)
     ax.set_ylim(0, 1.15 * top)  # from 0, so that the distance to 2/lr reads the same in every panel
-    ax.set(xlabel="", ylabel="")
-    cost_ax.set(yscale="log", ylabel="")
-    plain_log_axis(cost_ax.yaxis)
-    cost_ax.tick_params(axis="y", labelsize=7, colors="0.45")
-    cost_ax.grid(False)
-    return cost_ax
+    if cost_ax is not None:
+        cost_ax.set(yscale="log")
+        plain_log_axis(cost_ax.yaxis)
+        cost_ax.tick_params(axis="y", labelsize=7, colors="0.45")
+        cost_ax.grid(False)
 
 
-def sharpness_curves(metrics, epochs):
-    """Grid (activation [| extra axes]) x lr: sharpness against epoch, 2/lr, cost on a twin axis."""
-    fig, panels = panel_grid(metrics, epochs, width=3.0, sharey=False)
-    dashes, last_lr = seed_dashes(metrics), lrs_of(metrics)[-1]
-    for (_, lr), (ax, _, curves) in panels.items():
-        cost_ax = plot_sharpness_panel(ax, curves, lr, dashes)
-        if lr == last_lr:
-            cost_ax.set_ylabel("training cost (nats, log)", color="0.45")
-    seed_legend(next(iter(panels.values()))[0], dashes, [Line2D([], [], color="black", ls="--", label="2 / lr"),
-                                                         Line2D([], [], color="0.6", label="training cost")])
-    titled(fig, "Sharpness against 2/lr (dashed), with the training cost (grey, right axis)")
+def sharpness_curves(metrics, epochs, axes):
+    """Sharpness against epoch per setting, with 2/lr; one-setting panels show the cost on a twin axis."""
+    mode, labelled, rows, lrs, seeds = layout(metrics, axes)
+    all_seeds = sorted(metrics["seed"].unique()) if "seed" in metrics.columns else [0]
+    shown_rows, _ = capped(rows, MAX_PANELS if mode == "overlay" else len(rows))
+    curves = dict(tuple(epochs.groupby("run_id", sort=False)))
+    dashes = {seed: SEED_DASHES[rank] for rank, seed in enumerate(seeds)}
+    n_cols = len(lrs) if mode == "grid" else min(4, len(shown_rows))
+    n_rows = len(shown_rows) if mode == "grid" else -(-len(shown_rows) // n_cols)
+    fig, grid = panel_rows(n_rows, n_cols, 3.0 if mode == "grid" else 4.2, 2.2 if mode == "grid" else 3.0)
+    colors, drawn = lr_colors(lrs), 0
+    for index, row in enumerate(shown_rows):
+        mine = labelled[labelled["panel_row"] == row]
+        mine = mine[mine["seed"].isin(seeds)] if "seed" in mine.columns else mine
+        panels = ([(grid[index, c], [lr]) for c, lr in enumerate(lrs)] if mode == "grid"
+                  else [(grid.flat[index], lrs)])
+        for ax, panel_lrs in panels:
+            sharpness_panel(ax, mine[mine["lr"].isin(panel_lrs)], curves, epochs, colors, dashes, mode, panel_lrs)
+            title = f"{row}, lr {lr_text(panel_lrs[0])}" if mode == "grid" else row
+            ax.set_title(title.replace(" | ", "\n"), color=color_of(mine["activation"].iloc[0]) if len(mine) else "k")
+            drawn += 1
+    for ax in grid.flat[drawn:]:
+        ax.set_visible(False)
+    legend = [Line2D([], [], color="black", ls="--", label="2 / lr")]
+    legend += ([Line2D([], [], color="0.3", **({"dashes": d} if d else {"ls": "-"}), label=f"seed {s:g}")
+                for s, d in dashes.items()] + [Line2D([], [], color="0.6", label="training cost\n(right axis, log)")]
+               if mode == "grid" else [Line2D([], [], color=colors[lr], label=f"lr {lr_text(lr)}") for lr in lrs])
+    fig.legend(handles=legend, loc="outside right center", fontsize=7)
+    titled(fig, "Sharpness (top Hessian eigenvalue) against 2/lr (dashed): gradient descent is stable along a "
+                "direction only while the curvature there is below 2/lr.\n"
+                + left_out_text(metrics, rows, shown_rows, all_seeds, seeds))
     fig.supxlabel(LABELS["epoch"], fontsize=10)
     fig.supylabel(LABELS["sharpness"], fontsize=10)
     return fig

@@ -1,5 +1,6 @@
 """The one place for colors, orders, axis labels and titles shared by every figure."""
 
+import contextlib
 import math
 import textwrap
 
@@ -11,11 +12,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-# One color per activation, used in every figure (colorblind-safe Okabe-Ito hues first).
-ACTIVATION_COLORS = {
-    "relu": "#0072B2", "leaky_relu": "#E69F00", "elu": "#009E73", "gelu": "#CC79A7",
-    "silu": "#D55E00", "softplus": "#56B4E9", "tanh": "#7B3294", "sigmoid": "#555555",
-}
+# One color per activation in every figure: the trainer's (each activation's record, read from the
+# folder's contract while its figures are drawn, see activation_colors), else a stable pick.
+ACTIVATION_COLORS = {}
 EXTRA_COLORS = ("#1B9E77", "#A6761D", "#E7298A", "#66A61E", "#8C564B", "#17BECF")  # unknown names
 DIVERGED_MARK = {"marker": "X", "color": "#D62728", "markersize": 9, "zorder": 5}
 SEED_DASHES = ("", (4, 1.5), (1, 1.2), (4, 1.2, 1, 1.2))  # solid, dashed, dotted, dash-dot
@@ -39,6 +38,19 @@ sns.set_theme(style="whitegrid", rc={"figure.dpi": 110, "grid.alpha": 0.5, "axes
                                      "font.size": 9, "axes.labelsize": 9, "xtick.labelsize": 8,
                                      "ytick.labelsize": 8, "legend.fontsize": 8, "legend.title_fontsize": 8,
                                      "svg.fonttype": "none"})
+
+
+@contextlib.contextmanager
+def activation_colors(colors):
+    """Within: color_of uses `colors` ({activation: color}, from the folder's contract)."""
+    previous = dict(ACTIVATION_COLORS)
+    ACTIVATION_COLORS.clear()
+    ACTIVATION_COLORS.update(colors)
+    try:
+        yield
+    finally:
+        ACTIVATION_COLORS.clear()
+        ACTIVATION_COLORS.update(previous)
 
 
 def color_of(activation):
@@ -72,16 +84,17 @@ def accuracy_view(summary):
     return "validation" if column in summary.columns and summary[column].notna().any() else "test"
 
 
-def selected(summary):
-    """Boolean mask of the settings whose lr was selected on validation (none without validation)."""
-    if accuracy_view(summary) != "validation" or "is_selected" not in summary.columns:
-        return pd.Series(False, index=summary.index)
-    return summary["is_selected"].eq(True)
-
-
-def plain_log_axis(axis):
-    """Log-scale tick labels as plain numbers (0.1, 2, 3), minor ones at 2, 3, 5 x 10^k when the range is
-    under a decade (else a panel could show no label at all)."""
+def plain_log_axis(axis, ticks=None, most=10):
+    """A log-scale axis labelled in plain numbers (0.1, 2, 3 rather than 10^-1): at `ticks` when given
+    (at most `most` of them labelled, evenly spread, so that labels never collide), else at the powers
+    of ten, with minor labels at 2, 3 and 5 x 10^k when the range is under a decade."""
+    if ticks is not None:
+        ticks = list(ticks)
+        step = max(1, math.ceil(len(ticks) / most))
+        axis.set_ticks(ticks, [f"{t:g}" if i % step == 0 else "" for i, t in enumerate(ticks)])
+        axis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+        axis.set_tick_params(which="minor", length=0)
+        return
     low, high = axis.get_view_interval()
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     few = low > 0 and high / low < 10

@@ -2,22 +2,20 @@
 
 Learned from the results themselves, never from a hard-coded list of settings:
 config columns = the keys of the manifest's current grid when it has one, else the columns of
-runs.csv before `status` (runs read off epochs.csv get the columns of epochs.csv that are not
-measurements). A setting is one combination of the varying config columns other than the
-replicate (seed) and the run id: runs that differ in any setting are never pooled.
+runs.csv before `status` that are not measurements (the trainer's contract says which are). A
+setting is one combination of the varying config columns other than the replicate (seed) and the
+run id: runs that differ in any setting are never pooled. The axes are found once per analysis
+(analysis/load/folder.py) and carried in its context.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 IDENTITY = "run_id"
 REPLICATE = "seed"  # runs that differ only in this are repeats of one setting
 LR = "lr"  # the axis that validation selects per group of the other settings
-# Per-epoch measurements (everything else in epochs.csv, before them, is config).
-MEASUREMENT_COLUMNS = ("epoch", "updates", "train_cost", "train_acc", "val_cost", "val_acc", "test_cost",
-                       "test_acc", "grad_norm", "seconds", "sharpness", "stability")
-MEASUREMENT_PREFIXES = ("inactive_",)
 RUN_RESULT_START = "status"  # runs.csv: config columns come before this one
 
 
@@ -38,22 +36,13 @@ class Axes:
         return tuple(c for c in self.setting_columns if c != LR)
 
 
-def is_measurement(column):
-    return column in MEASUREMENT_COLUMNS or column.startswith(MEASUREMENT_PREFIXES)
-
-
-def epoch_config_columns(columns):
-    """Columns of epochs.csv that hold config, not measurements, in file order."""
-    return [c for c in columns if not is_measurement(c)]
-
-
 def manifest_grid(manifest):
     """The manifest's current grid (list of config dicts), or [] when it has none."""
     grid = (manifest or {}).get("grid")
     return grid if isinstance(grid, list) and all(isinstance(g, dict) for g in grid) else []
 
 
-def config_columns(runs, manifest=None):
+def config_columns(runs, manifest, contract):
     """Config columns of `runs`: the manifest grid's keys (present in runs), else those before status."""
     keys = {key for point in manifest_grid(manifest) for key in point}
     if keys:  # the manifest says which columns are config; the tables give their order (the grid's fields)
@@ -61,7 +50,7 @@ def config_columns(runs, manifest=None):
         return [IDENTITY, *[c for c in found if c != IDENTITY]] if IDENTITY in found else found
     columns = list(runs.columns)
     end = columns.index(RUN_RESULT_START) if RUN_RESULT_START in columns else len(columns)
-    return [c for c in columns[:end] if not is_measurement(c)]
+    return [c for c in columns[:end] if not contract.is_measurement(c)]
 
 
 def varying_columns(frame, columns):
@@ -69,25 +58,12 @@ def varying_columns(frame, columns):
     return [c for c in columns if c != IDENTITY and c in frame.columns and frame[c].map(str).nunique() > 1]
 
 
-def find_axes(runs, manifest=None):
+def find_axes(runs, manifest, contract):
     """The Axes of a folder's runs (after any filtering to the current grid)."""
-    config = config_columns(runs, manifest)
+    config = config_columns(runs, manifest, contract)
     varying = varying_columns(runs, config)
     setting = [c for c in varying if c != REPLICATE]
     return Axes(tuple(config), tuple(varying), tuple(setting))
-
-
-def summary_setting_columns(summary):
-    """Setting columns of a summary table: the columns before n_runs that vary across its rows."""
-    columns = list(summary.columns)
-    leading = columns[: columns.index("n_runs")] if "n_runs" in columns else []
-    return [c for c in leading if summary[c].map(str).nunique() > 1]
-
-
-def summary_described_columns(summary):
-    """Every config column of a summary table (those before n_runs), varying or not."""
-    columns = list(summary.columns)
-    return columns[: columns.index("n_runs")] if "n_runs" in columns else []
 
 
 def setting_label(row, columns, skip=()):
@@ -102,9 +78,18 @@ def setting_label(row, columns, skip=()):
     return ", ".join(parts)
 
 
-def rows_matching(frame, row, columns):
-    """The rows of `frame` whose `columns` equal those of `row` (compared as text, so NaN matches NaN)."""
+def rows_matching(frame, row, columns, changes=None):
+    """The rows of `frame` whose `columns` equal those of `row`, `changes` (column -> value) replacing
+    row's values. Numbers match to 1e-9 relative (an lr of 5e-5 x 10000 is 0.5 up to rounding),
+    anything else as text; a blank matches a blank."""
+    changes = changes or {}
     keep = np.ones(len(frame), dtype=bool)
     for column in columns:
-        keep &= frame[column].map(str).to_numpy() == str(row[column])
+        wanted, values = changes.get(column, row[column]), frame[column]
+        if isinstance(wanted, (int, float, np.number)) and not isinstance(wanted, bool) and \
+                pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            numbers = values.to_numpy(dtype=float)
+            keep &= np.isclose(numbers, float(wanted), rtol=1e-9, atol=0) | (np.isnan(numbers) & np.isnan(wanted))
+        else:
+            keep &= values.map(str).to_numpy() == str(wanted)
     return frame[keep]

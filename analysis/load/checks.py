@@ -4,10 +4,13 @@ Refused: an accuracy outside [0, 1]; a negative cost; a second row for the same 
 an infinite cost inside a run whose status is ok (the trainer stops a run at its first non-finite
 cost and calls it diverged). Blank (NaN) values are allowed: a validation column is blank when the
 run had no validation split, sharpness between measurements. Runs whose costs are all blank are
-not an error; the report names them (`runs_without_cost`).
+not an error; the report names them (`runs_without_cost`). Across the tables: a trained run of
+runs.csv without its epoch rows, or with fewer than runs.csv says (a torn table), and the same
+run under two run ids.
 """
 
 import numpy as np
+import pandas as pd
 
 from analysis.errors import ResultsError
 
@@ -76,3 +79,44 @@ def runs_without_cost(epochs):
         return []
     has_any = epochs["train_cost"].notna().groupby(epochs["run_id"], sort=False).any()
     return list(has_any.index[~has_any])
+
+
+TRAINED = ("ok", "diverged")  # statuses of runs that have epoch rows
+
+
+def check_runs_against_epochs(listed, epochs, folder):
+    """runs.csv and epochs.csv tell the same story: every trained run listed in runs.csv has its
+    epoch rows, up to the epoch runs.csv says it reached. A table cut short (a full disk, a kill
+    while it was rewritten, a hand edit) is refused rather than analysed as if whole."""
+    if listed is None or listed.empty or "status" not in listed.columns or "run_id" not in listed.columns:
+        return
+    trained = listed[listed["status"].astype(str).isin(TRAINED)]
+    last = epochs.groupby(epochs["run_id"].astype(str))["epoch"].max() if len(epochs) else {}
+    rebuild = "rerun the same `study sweep` command: it rebuilds the tables from the shards"
+    missing = [run_id for run_id in trained["run_id"].astype(str) if run_id not in last]
+    if missing:
+        where = "epochs.csv is missing or empty" if not len(epochs) else "epochs.csv has no rows for"
+        raise ResultsError(f"{folder}: runs.csv lists {len(trained)} trained run(s), but {where} "
+                           f"{len(missing)} of them (first: {missing[0]}); {rebuild}")
+    if "epochs_run" in trained.columns:
+        said = pd.to_numeric(trained["epochs_run"], errors="coerce").to_numpy(dtype=float)
+        found = np.array([last[run_id] for run_id in trained["run_id"].astype(str)], dtype=float)
+        short = np.flatnonzero(np.isfinite(said) & (found != said))
+        if len(short):
+            i = short[0]
+            raise ResultsError(f"{folder}: epochs.csv holds epochs 0-{found[i]:.0f} of run "
+                               f"{trained['run_id'].iloc[i]}, but runs.csv says it ran to epoch {said[i]:.0f}: the "
+                               f"table is cut short or edited ({len(short)} run(s)); {rebuild}")
+
+
+def check_duplicate_runs(runs, config_columns, folder):
+    """No two run ids with every config column equal: the same run stored twice would be pooled as two seeds."""
+    columns = [c for c in config_columns if c != "run_id" and c in runs.columns]
+    if not columns or len(runs) < 2:
+        return
+    repeated = runs[columns].astype(str).duplicated(keep=False).to_numpy()
+    if repeated.any():
+        ids = runs.loc[repeated, "run_id"].astype(str).tolist()
+        raise ResultsError(f"{folder}: runs {', '.join(ids[:3])} have every setting equal: the same run stored under "
+                           f"{len(ids)} run ids would count as separate seeds; keep one (their shards are in "
+                           "shards/) and rerun the sweep")

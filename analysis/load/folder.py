@@ -2,11 +2,14 @@
 
 from pathlib import Path
 
-from analysis.load.axes import find_axes, manifest_grid
 from analysis.context import Analysis
 from analysis.errors import ResultsError
-from analysis.load.results import experiment_name, load_manifest, load_results
+from analysis.load.axes import find_axes, manifest_grid
+from analysis.load.checks import check_duplicate_runs
+from analysis.load.contract import contract_of
+from analysis.load.results import experiment_name, load_results
 from analysis.metrics.spikiness import SPIKE_TAU
+from results_io import read_manifest
 
 
 def current_grid_only(runs, epochs, manifest, folder):
@@ -27,10 +30,13 @@ def current_grid_only(runs, epochs, manifest, folder):
 
 
 def load_folder(folder, tau=SPIKE_TAU):
-    """An Analysis holding the folder's runs, epochs, manifest and axes (tables still to compute)."""
+    """An Analysis holding the folder's runs, epochs, manifest, contract and axes (tables still to compute)."""
     folder = Path(folder)
-    runs, epochs = load_results(folder)
-    manifest = load_manifest(folder)
+    manifest = read_manifest(folder)
+    contract = contract_of(manifest)
+    runs, epochs = load_results(folder, contract)
     runs, epochs, left_out = current_grid_only(runs, epochs, manifest, folder)
-    return Analysis(name=experiment_name(folder), runs=runs, epochs=epochs, manifest=manifest,
-                    axes=find_axes(runs, manifest), left_out=left_out, tau=tau)
+    axes = find_axes(runs, manifest, contract)
+    check_duplicate_runs(runs, axes.config_columns, folder)
+    return Analysis(name=experiment_name(folder, manifest), runs=runs, epochs=epochs, manifest=manifest,
+                    contract=contract, axes=axes, left_out=left_out, tau=tau)

@@ -1,41 +1,39 @@
 """Read a results folder into two DataFrames: one row per run, one row per run and epoch."""
 
-import json
+import gzip
+import zlib
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from analysis.load.axes import MEASUREMENT_COLUMNS, MEASUREMENT_PREFIXES, epoch_config_columns
-from analysis.load.checks import check_epochs, check_ok_costs
 from analysis.errors import ResultsError
+from analysis.load.checks import check_epochs, check_ok_costs, check_runs_against_epochs
+from analysis.load.contract import contract_of
+from results_io import read_manifest, table_path
 
-# The trainer stops a run whose cost is non-finite or above this multiple of its epoch-0 cost;
-# repeated here (the analysis never imports the trainer) to label runs that runs.csv does not list.
-DIVERGENCE_FACTOR = 10.0
 REQUIRED_EPOCH_COLUMNS = ("run_id", "activation", "lr", "seed", "epoch", "train_cost", "train_acc", "test_acc")
 NUMERIC_EPOCH_COLUMNS = ("lr", "seed", "epoch")  # must parse; costs and accuracies may be inf/nan
 RUN_KEYS = ("run_id", "activation", "lr", "seed")
 
 
-def load_results(folder):
-    """(runs, epochs) of a results folder; runs has one row per run with a `status` column."""
+def load_results(folder, contract=None):
+    """(runs, epochs) of a results folder; runs has one row per run with a `status` column.
+
+    contract: the trainer's facts (analysis/load/contract.py); by default the folder's manifest's.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise ResultsError(f"no results folder at {folder}; run `make sweep` first or pass an existing folder")
-    epochs = read_epochs(folder)  # in file order, so that errors can name the data row
+    contract = contract or contract_of(read_manifest(folder))
+    epochs = read_epochs(folder, contract)  # in file order, so that errors can name the data row
     listed = read_csv(table_path(folder, "runs"))
-    runs = merge_runs(listed, runs_from_epochs(epochs), folder)
+    check_runs_against_epochs(listed, epochs, folder)
+    runs = merge_runs(listed, runs_from_epochs(epochs, contract), folder)
     if runs.empty:
         raise ResultsError(f"{folder} holds no runs (epochs.csv and runs.csv are missing or empty)")
     check_ok_costs(epochs, dict(zip(runs["run_id"], runs["status"])), table_path(folder, "epochs"))
     return runs, epochs.sort_values(["run_id", "epoch"], kind="stable").reset_index(drop=True)
-
-
-def table_path(folder, stem):
-    """<stem>.csv, or <stem>.csv.gz where only the compressed table exists (as in results/reference/)."""
-    plain, packed = folder / f"{stem}.csv", folder / f"{stem}.csv.gz"
-    return packed if packed.is_file() and not plain.is_file() else plain
 
 
 def read_csv(path):
@@ -46,12 +44,12 @@ def read_csv(path):
         return pd.read_csv(path)
     except pd.errors.EmptyDataError:
         return pd.DataFrame()
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError) as error:
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError, EOFError, zlib.error, gzip.BadGzipFile) as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ResultsError(f"cannot read {path}: {first_line}") from None
 
 
-def read_epochs(folder):
+def read_epochs(folder, contract):
     """epochs.csv checked and typed, in file order (empty with the required columns if absent)."""
     path = table_path(folder, "epochs")
     epochs = read_csv(path)
@@ -62,7 +60,7 @@ def read_epochs(folder):
         raise ResultsError(f"{path} lacks the column(s) {', '.join(missing)}; is it a sweep's epochs.csv?")
     for column in NUMERIC_EPOCH_COLUMNS:
         epochs[column] = to_numbers(epochs[column], path, column, allow_missing=False)
-    for column in numeric_measure_columns(epochs):
+    for column in numeric_measure_columns(epochs, contract):
         epochs[column] = to_numbers(epochs[column], path, column, allow_missing=True)
     epochs["activation"] = epochs["activation"].astype(str)
     epochs["run_id"] = epochs["run_id"].astype(str)
@@ -71,10 +69,9 @@ def read_epochs(folder):
     return epochs
 
 
-def numeric_measure_columns(epochs):
+def numeric_measure_columns(epochs, contract):
     """Measurement columns present (epoch excluded: it is a key and must parse)."""
-    fixed = [c for c in MEASUREMENT_COLUMNS if c != "epoch" and c in epochs.columns]
-    return fixed + [c for c in epochs.columns if c.startswith(MEASUREMENT_PREFIXES)]
+    return [c for c in epochs.columns if c != "epoch" and contract.is_measurement(c)]
 
 
 def to_numbers(values, path, column, allow_missing):
@@ -92,21 +89,21 @@ def whole_if_integral(numbers):
     return numbers.astype("int64") if (numbers == numbers.round()).all() else numbers
 
 
-def runs_from_epochs(epochs):
+def runs_from_epochs(epochs, contract):
     """One row per run found in epochs.csv: its config (first row) and a status read off its curve."""
     if epochs.empty:
         return pd.DataFrame(columns=[*RUN_KEYS, "status"])
-    config_columns = epoch_config_columns(epochs.columns)
+    config_columns = [c for c in epochs.columns if not contract.is_measurement(c)]
     groups = epochs.sort_values("epoch", kind="stable").groupby("run_id", sort=False)
     runs = groups[config_columns].first().reset_index(drop=True)
-    runs["status"] = groups["train_cost"].agg(curve_status).to_numpy()
+    runs["status"] = groups["train_cost"].agg(curve_status, factor=contract.divergence_factor).to_numpy()
     return runs
 
 
-def curve_status(costs):
-    """diverged when the last cost is non-finite or above DIVERGENCE_FACTOR x the first, else ok."""
+def curve_status(costs, factor):
+    """diverged when the last cost is non-finite or above factor x the first (the trainer's rule), else ok."""
     first, last = costs.iloc[0], costs.iloc[-1]
-    blew_up = not np.isfinite(last) or (np.isfinite(first) and last > DIVERGENCE_FACTOR * first)
+    blew_up = not np.isfinite(last) or (np.isfinite(first) and last > factor * first)
     return "diverged" if blew_up else "ok"
 
 
@@ -132,14 +129,5 @@ def merge_runs(listed, derived, folder):
     return pd.concat([listed.assign(listed=True), extra.assign(listed=False)], ignore_index=True)
 
 
-def load_manifest(folder):
-    """manifest.json as a dict, or {} when it is missing or unreadable (it is informative only)."""
-    try:
-        return json.loads((Path(folder) / "manifest.json").read_text())
-    except (OSError, ValueError):
-        return {}
-
-
-def experiment_name(folder):
-    manifest = load_manifest(folder)
+def experiment_name(folder, manifest):
     return (manifest.get("experiment") or {}).get("name") or Path(folder).resolve().name

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.metrics.accuracy import accuracy_metrics
-from analysis.load.axes import IDENTITY, REPLICATE, find_axes
+from analysis.load.axes import IDENTITY, REPLICATE
 from analysis.metrics.eos import eos_metrics, has_sharpness
 from analysis.metrics.spikiness import SPIKE_TAU, spikiness
 
@@ -41,9 +41,8 @@ def run_metrics(run, rows, config, with_eos, inactive_layers, tau):
     return {**found, **eos_metrics(rows)} if with_eos else found
 
 
-def metrics_table(runs, epochs, tau=SPIKE_TAU, axes=None):
+def metrics_table(runs, epochs, axes, tau=SPIKE_TAU):
     """metrics.csv: one row per run of `runs` (config columns of `axes` first), in grid order."""
-    axes = axes or find_axes(runs)
     with_eos = has_sharpness(epochs)
     inactive_layers = inactive_columns(epochs)
     by_run = dict(tuple(epochs.groupby("run_id", sort=False)))

@@ -5,6 +5,7 @@ first inf/nan). Formulas are in analysis/README.md.
 """
 
 import numpy as np
+from scipy.ndimage import median_filter
 
 SPIKE_TAU = 0.05  # an excursion is a stretch of epochs with cost > (1 + tau) x its running minimum
 UP_RATIO_LIMIT = 0.5  # ... or a curve that climbed back at least half as much as it fell in net
@@ -44,14 +45,12 @@ def excursions(log_cost, tau=SPIKE_TAU):
     return int(starts.sum()), float(np.exp(above_log.max()))
 
 
-def running_median(values, half_width=ROUGHNESS_HALF_WIDTH):
-    """Centered median over 2h+1 points; near the ends the window shrinks symmetrically."""
-    n = len(values)
-    medians = np.empty(n)
-    for t in range(n):
-        h = min(half_width, t, n - 1 - t)
-        medians[t] = np.median(values[t - h: t + h + 1])
-    return medians
+def running_median(values):
+    """Centered median over 3 points; at each end the window shrinks to that point.
+
+    scipy's median_filter with 'nearest' padding repeats the end value, and the median of
+    (l_0, l_0, l_1) is l_0: the same numbers as the shrinking window."""
+    return median_filter(np.asarray(values, dtype=float), size=2 * ROUGHNESS_HALF_WIDTH + 1, mode="nearest")
 
 
 def roughness(log_cost):

@@ -1,11 +1,15 @@
 """HTML pieces of the report: paragraphs, tables with formats, embedded figures, the page."""
 
-import base64
 import html
 
 import numpy as np
+import pandas as pd
 
-percent = lambda v: f"{100 * v:.2f}"  # noqa: E731
+
+def percent(value):
+    return f"{100 * value:.2f}"
+
+
 count = "{:.0f}".format
 # summary column -> (heading, format); headings say which split chooses and which reports
 SUMMARY_SHOWN = {
@@ -27,42 +31,44 @@ figcaption{font-weight:bold;margin-bottom:.4em}.note{color:#a33}"""
 
 
 def paragraph(sentences, css=""):
+    """One <p> of sentences (none: nothing)."""
+    if not sentences:
+        return ""
     return f"<p{f' class={css!r}' if css else ''}>{html.escape(' '.join(sentences))}</p>"
 
 
-def cell(value, fmt):
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    try:
-        return fmt(value)
-    except (TypeError, ValueError):
-        return str(value)
+def paragraphs(sentences):
+    """One <p> per sentence."""
+    return "".join(paragraph([s]) for s in sentences)
+
+
+def formatted(fmt):
+    """A format that leaves blanks (None, NaN) blank and shows values it cannot format as text."""
+    def show(value):
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            return ""
+        try:
+            return fmt(value)
+        except (TypeError, ValueError):
+            return str(value)
+    return show
 
 
 def table_html(frame, columns):
-    """frame's `columns` (name -> (heading, format)) as an HTML table; NaN shows as blank."""
+    """frame's `columns` (name -> (heading, format)) as an HTML table (pandas Styler); blanks stay blank."""
     present = [c for c in columns if c in frame.columns]
-    head = "".join(f"<th>{html.escape(columns[c][0])}</th>" for c in present)
-    body = ["<tr>" + "".join(f"<td>{html.escape(cell(row[c], columns[c][1]))}</td>" for c in present) + "</tr>"
-            for _, row in frame.iterrows()]
-    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+    shown = frame[present].rename(columns={c: columns[c][0] for c in present}).reset_index(drop=True)
+    styler = shown.style.format({columns[c][0]: formatted(columns[c][1]) for c in present}).hide(axis="index")
+    return styler.to_html(exclude_styles=True)
 
 
 def eos_table_html(table):
+    """The (reached 2/lr) x (spiky) count as a two-by-two table."""
     counts = {(r["reached_2_over_lr"], r["spiky"]): int(r["n_runs"]) for _, r in table.iterrows()}
-    rows = "".join(f"<tr><th>{label}</th><td>{counts[reached, True]}</td><td>{counts[reached, False]}</td></tr>"
-                   for reached, label in ((True, "reached 2/lr"), (False, "stayed below 2/lr")))
-    return f"<table><tr><th>runs</th><th>spiky</th><th>smooth</th></tr>{rows}</table>"
-
-
-def image_html(title, png_path):
-    encoded = base64.b64encode(png_path.read_bytes()).decode("ascii")
-    return (f"<figure><figcaption>{html.escape(title)}</figcaption>"
-            f"<img alt={html.escape(title)!r} src='data:image/png;base64,{encoded}'></figure>")
-
-
-def figures_html(figures):
-    return "".join(image_html(title, path) for title, path in figures.values())
+    square = pd.DataFrame({"spiky": [counts[True, True], counts[False, True]],
+                           "smooth": [counts[True, False], counts[False, False]]},
+                          index=pd.Index(["reached 2/lr", "stayed below 2/lr"], name="runs"))
+    return square.style.to_html(exclude_styles=True)
 
 
 def page(name, parts):

@@ -3,7 +3,6 @@
 import numpy as np
 
 from analysis.load.axes import LR, setting_label
-from analysis.aggregate.selection import group_columns
 
 
 def pct(fraction):
@@ -24,27 +23,27 @@ def lr_list(lrs):
     return ", ".join(number(lr) for lr in lrs)
 
 
-def group_label(row, summary):
+def group_label(row, axes):
     """A group of settings (one lr chosen per group) named by its columns, e.g. 'relu, hidden 32'."""
-    columns = group_columns(summary)
+    columns = list(axes.group_columns)
     if not columns:
-        columns = ["activation"] if "activation" in summary.columns else []
+        columns = ["activation"] if "activation" in row.index else []
     return setting_label(row, columns) or "all runs"
 
 
-def chosen_label(row, summary):
+def chosen_label(row, axes):
     """A selected setting: its group and its lr, e.g. 'relu, hidden 32 at lr 0.5'."""
     lr = f" at lr {number(row[LR])}" if LR in row.index else ""
-    return group_label(row, summary) + lr
+    return group_label(row, axes) + lr
 
 
-def groups_of(summary):
+def groups_of(summary, axes):
     """(label, rows) per group of settings that share everything but lr, in grid order."""
-    columns = group_columns(summary)
+    columns = list(axes.group_columns)
     if not columns:
-        return [(group_label(summary.iloc[0], summary), summary)] if len(summary) else []
+        return [(group_label(summary.iloc[0], axes), summary)] if len(summary) else []
     grouped = summary.groupby(columns, sort=False, dropna=False)
-    return [(group_label(rows.iloc[0], summary), rows) for _, rows in grouped]
+    return [(group_label(rows.iloc[0], axes), rows) for _, rows in grouped]
 
 
 def interval(row, column):

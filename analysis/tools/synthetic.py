@@ -1,6 +1,6 @@
 """A small results folder in the sweep's format, with known answers: for tests and demos.
 
-python -m analysis.synthetic FOLDER writes one; `python -m analysis FOLDER` then analyzes it.
+python -m analysis synthetic FOLDER writes one; `python -m analysis FOLDER` then analyzes it.
 Curves are made, not trained: cost = 2.3 exp(-rate t) + floor, with settings listed in `spiky`
 getting a x3 spike every 7 epochs, `diverged` runs ending in inf and `failed` runs having no epochs.
 Accuracies: test = clip(1 - 0.4 cost), validation = clip(1 - 0.42 cost) (blank when n_val = 0);
@@ -11,7 +11,6 @@ epoch (train keeps rising), so their validation accuracy peaks at epoch epochs /
 
 import itertools
 import json
-import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -113,6 +112,12 @@ def write_synthetic(folder, spec=None, write_runs=True, manifest=True):
     return spec
 
 
-if __name__ == "__main__":
-    write_synthetic(sys.argv[1], Synthetic(sharpness_every=5, diverged={("tanh", 1.0, 1)},
-                                           failed={("tanh", 0.1, 0)}, overfit={("tanh", 1.0)}))
+def add_arguments(parser):
+    parser.add_argument("folder", help="the folder to write (created if needed)")
+
+
+def run(args):
+    write_synthetic(args.folder, Synthetic(sharpness_every=5, diverged={("tanh", 1.0, 1)}, failed={("tanh", 0.1, 0)},
+                                           overfit={("tanh", 1.0)}))
+    print(f"wrote a synthetic results folder into {args.folder}; analyse it with python -m analysis {args.folder}")
+    return 0

@@ -4,12 +4,12 @@ import math
 
 import numpy as np
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter
 
-from analysis.figures.style import DIVERGED_MARK, LABELS, SEED_DASHES, plt, titled
+from analysis.figures.curves import CEILING_FACTOR, draw_run, mark_divergence
+from analysis.figures.facets import capped
+from analysis.figures.style import DIVERGED_MARK, LABELS, SEED_DASHES, plain_log_axis, plt, titled
 
 CORRECT_COLOR, FAULT_COLOR = "0.25", "#D62728"
-CEILING_FACTOR = 3.0  # costs above this multiple of the largest epoch-0 cost are drawn at it
 COLUMNS = 3
 
 
@@ -28,22 +28,14 @@ def comparison_panels(pairs, sum_check):
 
 
 def draw_runs(ax, epochs, run_ids, color, dashes, ceiling):
-    """One line per run (its seed's dash pattern), a red X where a diverged run's curve ends."""
+    """One line per run (its seed's dash pattern), a red X where a diverged run's curve ends or leaves the panel."""
     for run_id in run_ids:
         rows = epochs[epochs["run_id"] == run_id]
-        cost = rows["train_cost"].to_numpy(dtype=float)
-        shown = np.where(np.isfinite(cost) & (cost > 0), np.minimum(cost, ceiling), np.nan)
         dash = dashes.get(rows["seed"].iloc[0], "") if len(rows) else ""
-        ax.plot(rows["epoch"], shown, color=color, lw=1.2, **({"dashes": dash} if dash else {"ls": "-"}))
+        shown = draw_run(ax, rows, "train_cost", color, dash, ceiling)
         finite = np.flatnonzero(np.isfinite(shown))
-        if len(finite) and (len(finite) < len(shown) or cost[finite[-1]] >= ceiling):
-            ax.plot(rows["epoch"].iloc[finite[-1]], shown[finite[-1]], linestyle="none", **DIVERGED_MARK)
-
-
-def sparse_label(value, _):
-    """Minor ticks of a log axis labelled at 2 and 5 x a power of ten only, so labels never collide."""
-    mantissa = value / 10 ** math.floor(math.log10(value)) if value > 0 else 0
-    return f"{value:g}" if round(mantissa, 6) in (2, 5) else ""
+        if len(finite) and (len(finite) < len(shown) or shown[finite[-1]] >= ceiling):
+            mark_divergence(ax, rows, shown)
 
 
 def key_handles(dashes):
@@ -55,7 +47,7 @@ def key_handles(dashes):
 
 def fault_curves(epochs, pairs, sum_check):
     """Grid of panels: the fault's runs (red) over the correct runs at the same settings (grey), log cost."""
-    panels = comparison_panels(pairs, sum_check)
+    panels, left_out = capped(comparison_panels(pairs, sum_check))
     seeds = sorted(epochs["seed"].unique())
     dashes = {seed: SEED_DASHES[rank % len(SEED_DASHES)] for rank, seed in enumerate(seeds)}
     ceiling = CEILING_FACTOR * float(epochs.loc[epochs["epoch"] == 0, "train_cost"].max())
@@ -66,15 +58,15 @@ def fault_curves(epochs, pairs, sum_check):
         draw_runs(ax, epochs, correct_ids, CORRECT_COLOR, dashes, ceiling)
         draw_runs(ax, epochs, fault_ids, FAULT_COLOR, dashes, ceiling)
         ax.set(yscale="log", title=title)
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-        ax.yaxis.set_minor_formatter(FuncFormatter(sparse_label))
+        plain_log_axis(ax.yaxis)
         handles = [Line2D([], [], color=CORRECT_COLOR, label=correct), Line2D([], [], color=FAULT_COLOR, label=fault)]
         ax.legend(handles=handles + (key_handles(dashes) if ax is axes.flat[0] else []), fontsize=7, loc="upper right")
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
     titled(fig, "Training cost of each fault (red) next to the correct network at the same settings (grey; hidden "
                 "where the red curve lies on it).\n"
-                f"Costs above {ceiling:.3g} ({CEILING_FACTOR:g}x the largest initial cost) are drawn at that value.")
+                f"Costs above {ceiling:.3g} ({CEILING_FACTOR:g}x the largest initial cost) are drawn at that value."
+                + (f" {left_out} more comparison(s) not drawn." if left_out else ""))
     fig.supxlabel(LABELS["epoch"], fontsize=10)
     fig.supylabel(LABELS["train_cost"], fontsize=10)
     return fig

@@ -9,18 +9,12 @@ validation-chosen epoch (test reported there).
 import numpy as np
 import pandas as pd
 
-from analysis.load.axes import IDENTITY, REPLICATE, setting_label
+from analysis.aggregate.compare import paired_difference
+from analysis.load.axes import IDENTITY, REPLICATE, rows_matching, setting_label
 from analysis.report.words import pct, points
 
 FAULT = "fault"
 CORRECT = "none"
-# The mistakes as the trainer plants them (study/faults.py; analysis/ does not import study).
-FAULT_DESCRIPTIONS = {
-    "sigmoid_prime": "sigmoid's derivative written sigmoid(z) * sigmoid(1 - z)",
-    "forward_relu": "the forward pass always applies relu, the backward pass the activation's derivative",
-    "class_mean_cost": "the recorded cost is -mean over samples and classes of y log(p + 1e-9); gradient correct",
-    "sum_cost": "the gradient of the sum over samples instead of the mean (recorded cost still the mean)",
-}
 SHOWN = {  # column of the side-by-side table -> (heading, format)
     "network": ("network (fault)", str), "n_runs": ("runs", "{:.0f}".format),
     "n_diverged": ("diverged", "{:.0f}".format),
@@ -48,26 +42,9 @@ def context_columns(axes):
     return [c for c in axes.setting_columns if c != FAULT]
 
 
-def same_config(frame, run, columns, changes=None):
-    """Rows of frame whose `columns` equal run's, `changes` (column -> value) replacing run's values.
-
-    Numbers match to 1e-9 relative (an lr of 5e-5 x 10000 is 0.5 up to rounding); text exactly.
-    """
-    changes = changes or {}
-    keep = np.ones(len(frame), dtype=bool)
-    for column in columns:
-        wanted = changes.get(column, run[column])
-        values = frame[column]
-        if isinstance(wanted, (int, float, np.number)) and pd.api.types.is_numeric_dtype(values):
-            keep &= np.isclose(values.to_numpy(dtype=float), float(wanted), rtol=1e-9, atol=0)
-        else:
-            keep &= values.astype(str).to_numpy() == str(wanted)
-    return frame[keep]
-
-
 def partner_id(metrics, run, columns, changes=None):
     """run_id of the correct run at the run's settings (with `changes`), or None."""
-    found = same_config(metrics[metrics[FAULT].astype(str) == CORRECT], run, columns, changes)
+    found = rows_matching(metrics[metrics[FAULT].astype(str) == CORRECT], run, columns, changes)
     return found[IDENTITY].iloc[0] if len(found) else None
 
 
@@ -111,14 +88,14 @@ def side_by_side(metrics, axes):
     return pd.DataFrame(rows)
 
 
-def paired_difference(metrics, pairs, column):
+def fault_difference(metrics, pairs, column):
     """Mean over pairs of (fault run - partner) in `column`, and the number of pairs with both values."""
-    values = metrics.set_index(IDENTITY)[column]
+    values = metrics.set_index(IDENTITY)[column].astype(float)
     usable = pairs.dropna(subset=["partner"])
-    differences = (values.loc[usable["run_id"]].to_numpy(dtype=float)
-                   - values.loc[usable["partner"]].to_numpy(dtype=float))
-    finite = differences[np.isfinite(differences)]
-    return (float(finite.mean()), len(finite)) if len(finite) else (np.nan, 0)
+    faulty = values.loc[usable["run_id"]].reset_index(drop=True)
+    correct = values.loc[usable["partner"]].reset_index(drop=True)
+    found = paired_difference(faulty, correct)
+    return found["mean_diff"], found["n_pairs"]
 
 
 def fault_sentence(metrics, pairs):
@@ -130,8 +107,8 @@ def fault_sentence(metrics, pairs):
     if partners.empty:
         return (f"{name}: no correct run at these settings; final test accuracy {pct(mine['final_test_acc'].mean())}, "
                 f"spiky {spiky_text(mine)}, diverged {int(mine['status'].eq('diverged').sum())}/{len(mine)}.")
-    final, n = paired_difference(metrics, pairs, "final_test_acc")
-    chosen, _ = paired_difference(metrics, pairs, "test_acc_at_best_val")
+    final, n = fault_difference(metrics, pairs, "final_test_acc")
+    chosen, _ = fault_difference(metrics, pairs, "test_acc_at_best_val")
     return (f"{name}: final test accuracy {pct(mine['final_test_acc'].mean())} against "
             f"{pct(partners['final_test_acc'].mean())} for the correct network at the same settings "
             f"({points(final)} points, paired over {n} seed(s)); at each run's validation-chosen epoch "
@@ -148,7 +125,8 @@ def fault_sentences(metrics, pairs):
     return [fault_sentence(metrics, group) for _, group in groups]
 
 
-def descriptions(pairs):
-    """'sigmoid_prime = sigmoid's derivative written ...' for the faults present."""
-    return [f"{name} = {FAULT_DESCRIPTIONS.get(name, 'a fault this analysis has no description of')}"
+def descriptions(pairs, contract):
+    """'sigmoid_prime = sigmoid's derivative written ...' for the faults present (the trainer's words)."""
+    known = contract.faults
+    return [f"{name} = {known.get(name, {}).get('description', 'a fault the trainer did not describe')}"
             for name in dict.fromkeys(pairs["fault"])]

@@ -2,10 +2,9 @@
 
 import numpy as np
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter, NullFormatter
 
+from analysis.figures.style import color_of, plain_log_axis, plt, titled
 from analysis.questions.kink.numbers import SETTLED, STABILITY, STABILITY_LINE, activations_in_order, measured_runs
-from analysis.figures.style import color_of, plt, titled
 
 PANELS = {  # metrics column on the x axis -> axis label
     STABILITY: "largest stability after initialization (lr x sharpness / 2)",
@@ -34,15 +33,13 @@ def scatter_panel(ax, runs, column, order):
         ax.scatter(x[~spiky], y[~spiky], facecolors="none", edgecolors=color, marker=marker, s=36, linewidths=1.3)
     ax.axvline(STABILITY_LINE, color="black", ls="--", lw=1)
     ax.set(xscale="log", xlabel=f"{PANELS[column]}, log scale", ylabel="spikes (cost > 1.05 x running minimum)")
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))  # 0.5, 1, 2 rather than 10^0
-    ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.set_xticks(log_ticks(runs[column]))
+    plain_log_axis(ax.xaxis, ticks=log_ticks(runs[column]))  # 0.5, 1, 2 rather than 10^0
 
 
-def spikes_against_stability(runs):
+def spikes_against_stability(runs, ref):
     """Two panels (largest stability, median stability after 0.95) of spikes per run."""
     runs = measured_runs(runs)
-    order = activations_in_order(runs)
+    order = activations_in_order(runs, ref)
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), sharey=True, layout="constrained")
     for ax, column in zip(axes, PANELS):
         scatter_panel(ax, runs, column, order)

@@ -14,8 +14,8 @@ import pandas as pd
 from analysis.load.axes import setting_label, varying_columns
 from analysis.metrics.eos import EOS_LEVEL, stability_of
 
-KINKED = ("relu", "leaky_relu")  # the derivative jumps at 0
-SMOOTH = ("elu", "softplus", "silu", "gelu")  # relu-like shapes with a continuous derivative
+# Which activations are kinked (relu, leaky_relu: the derivative jumps at 0) and which are smooth
+# relu-like shapes comes from each activation's record, through the folder's contract: `kinds`.
 STABILITY_LINE = 1.0
 STABILITY = "max_stability_trained"  # largest stability after epoch 0
 SETTLED = "median_stability_trained"  # median stability from the first epoch (after 0) at or above EOS_LEVEL
@@ -41,29 +41,32 @@ def with_stability(metrics, epochs):
     return metrics.merge(stability_per_run(epochs), on="run_id", how="left")
 
 
-def applies(metrics):
+def kinds(contract):
+    """(kinked activations, smooth relu-like activations), from the trainer's records."""
+    return tuple(contract.kinked()), tuple(contract.smooth_relu_like())
+
+
+def applies(metrics, kinked, smooth):
     """True when the runs hold a kinked and a smooth relu-like activation."""
     names = set(metrics["activation"].astype(str)) if "activation" in metrics.columns else set()
-    return bool(names & set(KINKED)) and bool(names & set(SMOOTH))
+    return bool(names & set(kinked)) and bool(names & set(smooth))
 
 
-def kink_runs(metrics):
+def kink_runs(metrics, kinked, smooth):
     """Runs of relu-like activations of the correct network that have a cost curve."""
-    keep = metrics["activation"].isin(KINKED + SMOOTH) & metrics["spiky"].notna()
+    keep = metrics["activation"].isin(kinked + smooth) & metrics["spiky"].notna()
     if "fault" in metrics.columns:
         keep &= metrics["fault"].astype(str) == "none"
     return metrics[keep]
 
 
-def reference(runs):
-    """The kinked activation the smooth ones are compared with: relu when present."""
-    kinked = [a for a in KINKED if a in set(runs["activation"])]
-    return kinked[0]
+def reference(runs, kinked):
+    """The kinked activation the smooth ones are compared with: the first kinked one present (relu)."""
+    return [a for a in kinked if a in set(runs["activation"])][0]
 
 
-def activations_in_order(runs):
-    """The reference first, then the others in the order the experiment lists them."""
-    first = reference(runs)
+def activations_in_order(runs, first):
+    """`first` (the reference), then the others in the order the experiment lists them."""
     return [first, *[a for a in dict.fromkeys(runs["activation"]) if a != first]]
 
 
@@ -80,14 +83,14 @@ def counts(runs):
     return int(trained["spiky"].astype(bool).sum()), len(trained), int(diverged.sum())
 
 
-def at_equal_lr(runs, setting_columns):
+def at_equal_lr(runs, setting_columns, ref):
     """One row per (context, activation): spiky, n (not diverged), diverged, share of spiky."""
     context = context_columns(runs, setting_columns)
     groups = runs.groupby(context, sort=False, dropna=False) if context else [(None, runs)]
     rows = []
     for _, group in groups:
         label = setting_label(group.iloc[0], context) or "all runs"
-        for activation in activations_in_order(runs):
+        for activation in activations_in_order(runs, ref):
             spiky, n, diverged = counts(group[group["activation"] == activation])
             if n or diverged:
                 rows.append({"context": label, "activation": activation, "spiky": spiky, "n": n,
@@ -95,12 +98,12 @@ def at_equal_lr(runs, setting_columns):
     return pd.DataFrame(rows)
 
 
-def compare_with_reference(table, ref):
+def compare_with_reference(table, ref, smooth):
     """Per context and smooth activation: 'as spiky or more', 'less spiky', or None when not comparable."""
     verdicts = []
     for context, rows in table.groupby("context", sort=False):
         base = rows[rows["activation"] == ref]
-        for _, row in rows[rows["activation"].isin(SMOOTH)].iterrows():  # leaky_relu is kinked too: not compared
+        for _, row in rows[rows["activation"].isin(smooth)].iterrows():  # leaky_relu is kinked too: not compared
             comparable = len(base) and np.isfinite(base["share"].iloc[0]) and np.isfinite(row["share"])
             kind = None if not comparable else ("as spiky or more" if row["share"] >= base["share"].iloc[0]
                                                  else "less spiky")
@@ -116,11 +119,11 @@ def measured_runs(runs):
     return runs[runs["status"].ne("diverged").to_numpy() & finite]
 
 
-def stability_split(runs):
+def stability_split(runs, ref):
     """Per activation: runs and spiky runs above and below the line, median stability after reaching 0.95."""
     measured = measured_runs(runs)
     rows = []
-    for activation in activations_in_order(runs):
+    for activation in activations_in_order(runs, ref):
         mine = measured[measured["activation"] == activation]
         above = mine[mine[STABILITY].astype(float) >= STABILITY_LINE]
         below = mine[mine[STABILITY].astype(float) < STABILITY_LINE]

@@ -1,50 +1,15 @@
-"""Sentences about spikiness, generated from the numbers: where curves are spiky, whether it hurts."""
+"""Are spiky settings acceptable? Do spiky runs end less accurate, are the chosen settings spiky,
+and what does a late spike cost (the last epoch against the validation-chosen one)?"""
 
 import numpy as np
 
-from analysis.load.axes import LR
-from analysis.metrics.eos import EOS_LEVEL
 from analysis.aggregate.selection import CHOSEN_BY, selected_rows
-from analysis.metrics.spikiness import SPIKE_TAU, UP_RATIO_LIMIT
-from analysis.report.words import chosen_label, groups_of, lr_list, pct
+from analysis.context import Answer, Question
+from analysis.load.axes import rows_matching
+from analysis.report.html import paragraph
+from analysis.report.words import chosen_label, pct
 
 NO_EFFECT_POINTS = 0.5  # accuracy differences below this many percentage points count as no clear effect
-
-
-def group_spikiness(label, rows):
-    """'relu: spiky at lr 0.5, 1 (spiky seeds: 2/2, 1/2); smooth at lr 0.1; every run diverged at lr 3.'"""
-    rows = rows.sort_values(LR) if LR in rows.columns else rows
-    lrs = rows[LR] if LR in rows.columns else rows.index.to_series()
-    trained = rows["n_runs"] - rows["n_failed"]
-    all_diverged = (rows["n_diverged"] > 0) & (rows["n_diverged"] == trained)
-    spiky = (rows["spiky_mean"] >= 0.5) & ~all_diverged
-    smooth = (rows["spiky_mean"] < 0.5) & ~all_diverged
-    parts = []
-    if spiky.any():
-        counts = ", ".join(f"{m * n:.0f}/{n:.0f}" for m, n in zip(rows.loc[spiky, "spiky_mean"],
-                                                                  rows.loc[spiky, "spiky_n"]))
-        parts.append(f"spiky at lr {lr_list(lrs[spiky])} (spiky seeds: {counts})")
-    if smooth.any():
-        parts.append(f"smooth at lr {lr_list(lrs[smooth])}")
-    if all_diverged.any():
-        parts.append(f"every run diverged at lr {lr_list(lrs[all_diverged])}")
-    all_failed = rows["n_failed"] == rows["n_runs"]
-    if all_failed.any():
-        parts.append(f"every run failed at lr {lr_list(lrs[all_failed])}")
-    no_cost = ~(spiky | smooth | all_diverged | all_failed)
-    if no_cost.any():
-        parts.append(f"no usable cost curve at lr {lr_list(lrs[no_cost])}")
-    return f"{label}: " + "; ".join(parts) + "."
-
-
-def spiky_settings(summary, tau=SPIKE_TAU):
-    """Per group of settings: at which learning rates most seeds were spiky, smooth, or all diverged."""
-    spiky_runs = int(np.nansum(summary["spiky_mean"] * summary["spiky_n"]))
-    curves = int(summary["spiky_n"].sum())
-    sentences = [f"{spiky_runs} of {curves} runs with a cost curve are spiky (rule: some epoch's cost more than "
-                 f"{tau:.0%} above the lowest cost so far, or rises of log cost adding up to at least "
-                 f"{UP_RATIO_LIMIT:g} x its net fall)."]
-    return sentences + [group_spikiness(label, rows) for label, rows in groups_of(summary)]
 
 
 def accuracy_split(metrics):
@@ -111,7 +76,7 @@ def spikes_and_accuracy(metrics, setting_columns):
     return sentences
 
 
-def selected_spikiness(summary):
+def selected_spikiness(summary, axes):
     """Are the validation-selected settings spiky or smooth? (Is a spiky curve acceptable?)"""
     chosen = selected_rows(summary)
     if chosen.empty or chosen["spiky_mean"].isna().all():
@@ -120,25 +85,58 @@ def selected_spikiness(summary):
     if spiky.empty:
         return [f"At every {CHOSEN_BY}-selected setting the cost curves are smooth."]
     smooth = chosen[chosen["spiky_mean"] < 0.5]
-    label = lambda rows: ", ".join(chosen_label(r, summary) for _, r in rows.iterrows())  # noqa: E731
+    def label(rows):
+        return ", ".join(chosen_label(r, axes) for _, r in rows.iterrows())
+
     tail = f"; smooth for {label(smooth)}" if len(smooth) else ""
     return [f"At the learning rate selected on {CHOSEN_BY} accuracy the cost curves are spiky for {label(spiky)}{tail}"
             ": the runs chosen as most accurate can be ones whose cost rises now and then, so a spiky curve by "
             "itself is no sign of a bug, as long as the cost keeps falling overall and the run does not diverge."]
 
 
-def eos_sentences(table, metrics):
-    """The 2x2 count of (sharpness reached 2/lr) x (spiky), in words."""
-    count = {(r["reached_2_over_lr"], r["spiky"]): int(r["n_runs"]) for _, r in table.iterrows()}
-    reached = count[True, True] + count[True, False]
-    not_reached = count[False, True] + count[False, False]
-    after = metrics.loc[metrics["reached_eos"].eq(True), "stability_after_eos"]
-    sentences = [f"Sharpness was measured in {reached + not_reached} runs; it reached 2/lr "
-                 f"(stability = lr x sharpness / 2 >= {EOS_LEVEL:g}) in {reached} of them."]
-    if reached:
-        sentences.append(f"Of the {reached} runs that reached 2/lr, {count[True, True]} were spiky; "
-                         f"after reaching it their median stability was {np.nanmedian(after):.2f} (1 = exactly 2/lr).")
-    if not_reached:
-        sentences.append(f"Of the {not_reached} runs that stayed below 2/lr, {count[False, True]} were spiky.")
-    return sentences
+def late_spike_cost(a):
+    """At the selected settings, the spiky runs' validation accuracy at their validation-chosen epoch minus at
+    their last epoch: (mean, largest, number of runs); None without such runs."""
+    chosen = selected_rows(a.summary)
+    runs = [rows_matching(a.metrics, row, a.axes.setting_columns) for _, row in chosen.iterrows()]
+    runs = [r[(r["status"] == "ok") & r["spiky"].eq(True)] for r in runs]
+    drops = np.concatenate([(r["best_val_acc"] - r["final_val_acc"]).to_numpy(dtype=float) for r in runs]) \
+        if runs else np.array([])
+    drops = drops[np.isfinite(drops)]
+    return (float(drops.mean()), float(drops.max()), len(drops)) if len(drops) else None
 
+
+def compute(a):
+    chosen = selected_rows(a.summary)
+    spiky_chosen = chosen[chosen["spiky_mean"] >= 0.5] if len(chosen) else chosen
+    return {"hurt": spikes_and_accuracy(a.metrics, a.axes.setting_columns),
+            "chosen": selected_spikiness(a.summary, a.axes), "n_chosen": len(chosen),
+            "spiky_chosen": [chosen_label(r, a.axes) for _, r in spiky_chosen.iterrows()],
+            "late": late_spike_cost(a)}
+
+
+def html(a, numbers, figures):
+    late = numbers["late"]
+    cost = [] if late is None else [
+        f"What a late spike costs: at the selected settings, the {late[2]} spiky run(s) that did not diverge end "
+        f"{100 * late[0]:.2f} points of validation accuracy below their validation-chosen epoch on average (at most "
+        f"{100 * late[1]:.2f}); keeping the best epoch on validation, not the last, removes that cost."]
+    return paragraph(numbers["hurt"] + numbers["chosen"] + cost)
+
+
+def answers(a, numbers):
+    if not numbers["n_chosen"]:
+        return []
+    spiky, late = numbers["spiky_chosen"], numbers["late"]
+    if not spiky:
+        return [Answer("acceptable", f"Every setting chosen on {CHOSEN_BY} is smooth here.")]
+    text = (f"Yes: the most accurate settings on {CHOSEN_BY} are spiky for {len(spiky)} of {numbers['n_chosen']} "
+            f"groups ({', '.join(spiky)}).")
+    if late is not None:
+        text += (f" What a late spike costs is the last epoch: {100 * late[0]:.2f} points of validation accuracy "
+                 f"on average (at most {100 * late[1]:.2f}) against each run's validation-chosen epoch.")
+    return [Answer("acceptable", text)]
+
+
+QUESTION = Question(name="acceptable", title="Are spiky settings acceptable? Do the spikes hurt the accuracy?",
+                    applies=lambda a: True, compute=compute, html=html, answers=answers)

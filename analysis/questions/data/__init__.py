@@ -1,11 +1,14 @@
-"""What the folder holds, in words: counts, every axis, and warnings (left out, unlisted, failed...)."""
+"""What was run: counts, every axis, and the warnings (left out, partial, unlisted, failed, few seeds)."""
 
-from analysis.load.axes import IDENTITY
-from analysis.load.checks import runs_without_cost
 from analysis.aggregate.selection import has_validation
+from analysis.context import Answer, Question
+from analysis.load.axes import IDENTITY, manifest_grid
+from analysis.load.checks import runs_without_cost
+from analysis.report.html import paragraph
 from analysis.report.words import number
 
 MAX_VALUES_SHOWN = 8
+FEW_SEEDS = 3  # fewer seeds than this per setting: say the intervals are wide
 
 
 def values_text(values):
@@ -41,9 +44,10 @@ def data_notes(a):
     if unlisted:
         notes.append(f"{unlisted} run(s) are in epochs.csv but not in runs.csv (sweep in progress?); "
                      "their status was read off their cost curve.")
-    total = (a.manifest.get("execution") or {}).get("runs_total")
+    total = len(manifest_grid(a.manifest)) or (a.manifest.get("execution") or {}).get("runs_total")
     if total and total > len(runs):
-        notes.append(f"Only {len(runs)} of the experiment's {total} runs are in the folder.")
+        notes.append(f"Only {len(runs)} of the experiment's {total} runs are in the folder (a sweep still running, "
+                     "or stopped): every number below is from these runs only.")
     failed = runs[runs["status"] == "failed"]
     if len(failed):
         first = str(failed["error"].iloc[0]) if "error" in failed.columns else "no message"
@@ -54,4 +58,24 @@ def data_notes(a):
                      f"no spikiness: {', '.join(blank[:5])}{' ...' if len(blank) > 5 else ''}.")
     if not has_validation(a.metrics):
         notes.append("No validation numbers (n_val = 0): no learning rate, epoch or activation was selected.")
+    seeds = a.summary["n_runs"].max() if a.summary is not None and len(a.summary) else 0
+    if 0 < seeds < FEW_SEEDS:
+        notes.append(f"At most {seeds:.0f} seed(s) per setting: intervals are wide and small differences cannot be "
+                     "established; confirm the chosen settings with more seeds (make confirm).")
     return notes
+
+
+def compute(a):
+    return {"notes": data_notes(a)}
+
+
+def html(a, numbers, figures):
+    return paragraph(data_sentences(a)) + "".join(paragraph([note], "note") for note in numbers["notes"])
+
+
+def answers(a, numbers):
+    return [Answer("warning", note) for note in numbers["notes"]]
+
+
+QUESTION = Question(name="data", title="What was run, and what to keep in mind", applies=lambda a: True,
+                    compute=compute, html=html, answers=answers)
