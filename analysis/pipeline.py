@@ -35,6 +35,8 @@ def answer(a, questions=None):
 
 def check_writable(folder):
     """ResultsError unless the folder and its figures/ can take new files (before anything is computed)."""
+    if not folder.is_dir():
+        return  # load_folder says so
     figures = folder / "figures"
     if figures.exists() and not figures.is_dir():
         raise ResultsError(f"{figures} is a file, and the figures go in a folder of that name; move or delete it")
@@ -88,3 +90,8 @@ def analyze(folder, tau=SPIKE_TAU, questions=None, timings=None):
     timings["report"] = time.perf_counter() - start
     timings["total"] = time.perf_counter() - clock
     return written, a, sections
+
+
+def report_of(a, questions=None):
+    """report.html's text for Analysis `a`, its figures not drawn (for tests and quick looks)."""
+    return build_report(a, answer(a, questions))

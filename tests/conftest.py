@@ -175,3 +175,15 @@ def wait_for(condition, what, ceiling=WAIT_CEILING, interval=0.05):
         if time.monotonic() - start > ceiling:
             raise AssertionError(f"gave up after {ceiling:.0f} s waiting for {what}")
         time.sleep(interval)
+
+
+def axes_of(*settings):
+    """The Axes of a hand-built table whose setting columns are `settings` (seed the replicate)."""
+    from analysis.load.axes import Axes
+
+    return Axes(("run_id", *settings, "seed"), (*settings, "seed"), tuple(settings))
+
+
+def section_text(question, a):
+    """A question's section HTML for Analysis `a` (its figures not drawn), or None when it does not apply."""
+    return question.html(a, question.compute(a), {}) if question.applies(a) else None

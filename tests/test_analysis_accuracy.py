@@ -9,7 +9,9 @@ import pytest
 from analysis.metrics.accuracy import accuracy_metrics
 from analysis.aggregate.summary import describe, summary_table, t_quantile
 from analysis.metrics.eos import eos_metrics, eos_table
+from analysis.load.contract import contract_of
 from analysis.load.results import curve_status
+from conftest import axes_of
 from analysis.metrics.per_run import metrics_table
 
 
@@ -86,7 +88,7 @@ def metrics_frame():
 
 
 def test_summary_aggregates_per_setting_and_selects_the_lr_on_validation():
-    summary = summary_table(metrics_frame()).set_index(["activation", "lr"])
+    summary = summary_table(metrics_frame(), axes_of("activation", "lr")).set_index(["activation", "lr"])
     assert len(summary) == 4
     assert summary.loc[("relu", 1.0), "final_test_acc_mean"] == pytest.approx(0.53)
     assert summary.loc[("relu", 1.0), "divergence_rate"] == 0.5
@@ -107,14 +109,16 @@ def test_diverged_runs_lose_their_blow_up_row_before_spikiness():
     epochs = pd.DataFrame({"run_id": "a", "activation": "relu", "lr": 1.0, "seed": 0, "epoch": [0, 1, 2, 3],
                            "train_cost": [2.0, 1.0, 0.5, 30.0], "train_acc": 0.5, "test_acc": 0.5})
     runs = pd.DataFrame({"run_id": ["a"], "activation": ["relu"], "lr": [1.0], "seed": [0], "status": ["diverged"]})
-    found = metrics_table(runs, epochs).iloc[0]
+    found = metrics_table(runs, epochs, axes_of()).iloc[0]
     assert found["n_finite"] == 3 and found["n_spikes"] == 0 and not found["spiky"] and found["diverged"]
 
 
 @pytest.mark.parametrize("costs, status", [([2.0, 1.0, 0.5], "ok"), ([2.0, 1.0, 21.0], "diverged"),
+                                           ([2.0, 1.0, 20.0], "ok"), ([2.0, 1.0, 20.000001], "diverged"),
                                            ([2.0, 1.0, np.nan], "diverged"), ([2.0, 3.0, 19.0], "ok")])
 def test_status_read_off_a_curve_uses_the_trainers_rule(costs, status):
-    assert curve_status(pd.Series(costs)) == status
+    # the contract's rule: diverged when non-finite or strictly above 10 x the epoch-0 cost (20 exactly is not)
+    assert curve_status(pd.Series(costs), contract_of({}).divergence_factor) == status
 
 
 def test_eos_metrics_find_the_first_epoch_at_2_over_lr():

@@ -6,11 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.aggregate.budgets import budget_sentences, budget_table
-from analysis.questions.overfit.numbers import gap_curves, overfit_sentences
-from analysis.report.build import build_report
+from analysis.aggregate.budgets import budget_table
+from analysis.aggregate.compute import compute
+from analysis.figures.accuracy import chosen_runs, split_curves
+from analysis.pipeline import report_of
+from analysis.questions.budgets import budget_sentences
+from analysis.questions.overfit import overfit_sentences
 from analysis.tools.synthetic import Synthetic, write_synthetic
-from analysis.aggregate.tables import compute
+from conftest import axes_of
+
+AXES = axes_of("activation", "lr")
 
 
 def budget_summary():
@@ -26,7 +31,7 @@ def budget_summary():
 
 
 def test_each_budget_chooses_the_lr_and_ranks_on_validation():
-    table = budget_table(budget_summary())
+    table = budget_table(budget_summary(), AXES)
     assert table[["budget", "group", "lr", "rank"]].values.tolist() == [
         ["25", "relu", 1.0, 1], ["25", "tanh", 1.0, 2], ["last", "relu", 0.1, 2], ["last", "tanh", 0.1, 1]]
     # tanh's lr 1 has the higher test accuracy at the last epoch (0.99); validation chose lr 0.1
@@ -39,8 +44,8 @@ def test_each_budget_chooses_the_lr_and_ranks_on_validation():
 
 def test_budgets_without_validation_are_empty():
     summary = budget_summary().assign(best_val_acc_mean=np.nan)
-    assert budget_table(summary).empty
-    assert budget_sentences(budget_table(summary)) == ["No validation accuracy at any budget epoch, so no "
+    assert budget_table(summary, AXES).empty
+    assert budget_sentences(budget_table(summary, AXES)) == ["No validation accuracy at any budget epoch, so no "
                                                        "ranking by budget."]
 
 
@@ -51,7 +56,7 @@ def overfitting(tmp_path):
 
 
 def test_a_validation_peak_before_the_end_is_found_and_measured(overfitting):
-    sentence = overfit_sentences(overfitting.summary, overfitting.metrics)[0]
+    sentence = overfit_sentences(overfitting.summary, overfitting.metrics, overfitting.axes)[0]
     # validation is held at its epoch-15 value, then loses 0.001 per epoch: 1.50 points by epoch 30
     assert ("validation accuracy peaks before the last epoch in 2 of 2 seeds (at epoch 15 on average, of 30), "
             "1.50 points above its last value: validation accuracy fell after its peak") in sentence
@@ -60,15 +65,16 @@ def test_a_validation_peak_before_the_end_is_found_and_measured(overfitting):
     assert f"train - validation gap {100 * (train - val):.2f} points" in sentence
 
 
-def test_gap_curves_hold_one_mean_per_epoch_and_split(overfitting):
-    curves = gap_curves(overfitting.summary, overfitting.metrics, overfitting.epochs)
-    assert len(curves) == 31 * 3 and set(curves["split"]) == {"train", "validation", "test"}
-    validation = curves[curves["split"] == "validation"].set_index("epoch")["accuracy"]
-    assert validation.idxmax() == 15 and validation[15] - validation[30] == pytest.approx(0.015)
-    assert set(curves["setting"]) == {"relu at lr 1"}
+def test_the_overfitting_figure_draws_every_seed_of_the_selected_setting(overfitting):
+    runs = chosen_runs(overfitting.metrics, overfitting.summary, overfitting.axes)
+    curves = split_curves(runs, overfitting.epochs)
+    assert len(curves) == 2 * 31 * 3 and set(curves["split"]) == {"train", "validation", "test"}
+    validation = curves[curves["split"] == "validation"].groupby("epoch")["acc"].mean()
+    assert validation.idxmax() == 15 and validation[15] - validation[30] == pytest.approx(1.5)  # percent
+    assert set(curves["panel"]) == {"relu, lr 1"}
 
 
 def test_the_report_has_the_budget_and_overfitting_sections(overfitting):
-    text = html.unescape(build_report(overfitting))
+    text = html.unescape(report_of(overfitting))
     assert "Does the winner depend on the training budget?" in text
     assert "Overfitting: train, validation and test accuracy at the selected settings" in text

@@ -6,8 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from scipy import stats
+
+from analysis.aggregate.compare import compare_table, paired_difference, seeds_needed
 from analysis.aggregate.summary import summary_table
-from analysis.aggregate.compare import compare_sentences, compare_table, paired_difference, seeds_needed
+from analysis.questions.winner import compare_sentences
+from conftest import axes_of
+
+AXES = axes_of("activation", "lr")
 
 
 def series(values):
@@ -25,6 +31,20 @@ def test_a_paired_difference_by_hand():
     assert not found["established"]
     # t(n-1) / sqrt(n) < 2: n=3 gives 4.303 / 1.732 = 2.48, n=4 gives 3.182 / 2 = 1.59
     assert found["seeds_needed"] == 4
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_interval_is_scipys_and_equals_the_t_formula(seed):
+    rng = np.random.default_rng(seed)
+    a, b = series(rng.uniform(0.9, 0.95, 7)), series(rng.uniform(0.9, 0.95, 7))
+    found, diff = paired_difference(a, b), (a - b).to_numpy()
+    half = stats.t.ppf(0.975, 6) * diff.std(ddof=1) / math.sqrt(7)
+    assert [found["ci_low"], found["ci_high"]] == pytest.approx([diff.mean() - half, diff.mean() + half], abs=1e-15)
+
+
+def test_equal_differences_give_a_zero_width_interval():
+    found = paired_difference(series([0.5, 0.75, 1.0]), series([0.25, 0.5, 0.75]))  # exactly 0.25 each
+    assert found["sd_diff"] == 0 and found["ci_low"] == found["ci_high"] == 0.25 and found["established"]
 
 
 def test_an_interval_that_excludes_zero_is_established():
@@ -59,7 +79,7 @@ def metrics_frame():
 
 def test_pairs_are_the_selected_settings_ordered_by_validation():
     metrics = metrics_frame()
-    table = compare_table(metrics, summary_table(metrics))
+    table = compare_table(metrics, summary_table(metrics, AXES), AXES)
     at_best = table[table["metric"] == "test_acc_at_best_val"]
     assert at_best[["a", "b", "lr_a", "lr_b"]].values.tolist() == [
         ["relu", "tanh", 0.5, 0.5], ["relu", "sigmoid", 0.5, 1.0], ["tanh", "sigmoid", 0.5, 1.0]]

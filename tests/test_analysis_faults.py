@@ -9,9 +9,10 @@ import pytest
 
 from analysis.questions.faults.checks import class_mean_check, sum_check
 from analysis.questions.faults.pairs import fault_pairs, side_by_side
-from analysis.questions.faults.text import faults_section
+from analysis.questions.faults import QUESTION as FAULTS
+from conftest import section_text
 from results_io import write_csv, write_text
-from analysis.aggregate.tables import compute
+from analysis.aggregate.compute import compute
 
 EPOCHS = 40
 T = np.arange(EPOCHS + 1, dtype=float)
@@ -95,7 +96,7 @@ def test_side_by_side_keeps_faults_apart_from_the_correct_network(analysis):
 
 
 def test_sentences_pair_each_fault_with_the_correct_network(analysis):
-    text = text_of(faults_section(analysis))
+    text = text_of(section_text(FAULTS, analysis))
     assert ("sigmoid_prime (sigmoid, lr 0.5): final test accuracy 82.00% against 91.00% for the correct network at "
             "the same settings (-9.00 points, paired over 2 seed(s))") in text
     assert "spiky 0/2 against 0/2; diverged 0/2 against 0/2" in text
@@ -108,7 +109,7 @@ def test_class_mean_equivalence_holds_when_the_cost_is_a_tenth(analysis):
     check = class_mean_check(analysis.metrics, analysis.epochs, pairs)
     assert len(check) == 2 and (check["ratio_departure"] < 1e-12).all()
     assert (check["accuracy_mismatches"] == 0).all() and (check["spikiness_differs"] == "").all()
-    text = text_of(faults_section(analysis))
+    text = text_of(section_text(FAULTS, analysis))
     assert "train, validation and test accuracy identical at every epoch in 2 of 2 pair(s)" in text
     assert "The equivalence holds: the class-mean cost is the true cost / 10" in text
 
@@ -118,7 +119,7 @@ def test_class_mean_equivalence_fails_for_another_factor(tmp_path):
     check = class_mean_check(analysis.metrics, analysis.epochs, fault_pairs(analysis.metrics, analysis.axes))
     assert check["ratio_departure"].max() == pytest.approx(10 / 9 - 1)
     assert (check["spikiness_differs"] == "").all()  # a constant factor leaves log-cost spikiness alone
-    assert "The equivalence does NOT hold for the cost ratio." in text_of(faults_section(analysis))
+    assert "The equivalence does NOT hold for the cost ratio." in text_of(section_text(FAULTS, analysis))
 
 
 @pytest.mark.parametrize("drift_from, verdict", [
@@ -130,7 +131,7 @@ def test_sum_equivalence_compares_lr_over_n_with_the_correct_run_at_lr(tmp_path,
     analysis = compute(write_folder(tmp_path, learner_runs(sum_drift_from=drift_from)))
     check = sum_check(analysis.metrics, analysis.epochs, analysis.axes)
     assert list(check["partner"]) == ["none-relu-0.5-0", "none-relu-0.5-1"] and (check["n"] == 10000).all()
-    text = text_of(faults_section(analysis))
+    text = text_of(section_text(FAULTS, analysis))
     assert "sum_cost at lr 5e-05 (n = 10000) against lr 0.5 for the correct network (2 pair(s), same seed)" in text
     assert verdict in text
     if drift_from < EPOCHS:
@@ -139,18 +140,23 @@ def test_sum_equivalence_compares_lr_over_n_with_the_correct_run_at_lr(tmp_path,
 
 def test_sum_equivalence_needs_a_correct_run_at_lr_times_n(tmp_path):
     runs = [r for r in learner_runs() if not (r[0]["fault"] == "none" and r[0]["activation"] == "relu")]
-    text = text_of(faults_section(compute(write_folder(tmp_path, runs))))
+    text = text_of(section_text(FAULTS, compute(write_folder(tmp_path, runs))))
     assert "No sum_cost run has a correct run at lr x n" in text
     assert "class_mean_cost (relu, lr 0.5): no correct run at these settings" in text
 
 
 def test_no_section_without_faults(tmp_path):
     runs = [r for r in learner_runs() if r[0]["fault"] == "none"]
-    assert faults_section(compute(write_folder(tmp_path, runs))) is None
+    assert section_text(FAULTS, compute(write_folder(tmp_path, runs))) is None
 
 
-def test_the_figure_is_embedded(analysis):
-    assert faults_section(analysis).count("data:image/png;base64,") == 1
+def test_the_figure_is_embedded_in_its_section(tmp_path):
+    from analysis.pipeline import analyze
+
+    analyze(write_folder(tmp_path, learner_runs()))
+    report = (tmp_path / "report.html").read_text()
+    section = report.split("<section id='faults'>", 1)[1].split("</section>", 1)[0]
+    assert section.count("data:image/png;base64,") == 1 and "id='figure-fault_curves'" in section
 
 
 def test_the_report_of_a_folder_has_the_section(tmp_path):

@@ -5,16 +5,18 @@ import pandas as pd
 import pytest
 from matplotlib.collections import LineCollection
 
+from analysis.aggregate.budgets import budget_table
+from analysis.aggregate.compute import compute
 from analysis.aggregate.summary import summary_table
-from analysis.figures.registry import FIGURES, make_figures
 from analysis.figures.accuracy import best_lr_curves, budget_ranking
 from analysis.figures.curves import cost_curves
+from analysis.figures.facets import MAX_PANELS
 from analysis.figures.grid import accuracy_vs_lr
 from analysis.figures.heatmaps import accuracy_heatmap
-from analysis.load.results import load_results
-from analysis.metrics.per_run import metrics_table
 from analysis.figures.style import plt
+from analysis.pipeline import analyze, answer
 from analysis.tools.synthetic import Synthetic, write_synthetic
+from conftest import axes_of
 
 # A grid activation x lr x hidden; relu at lr 1 overfits (its val/test accuracy falls over the second half).
 HIDDEN = Synthetic(epochs=60, spiky=set(), overfit={("relu", 1.0)}, diverged={("tanh", 1.0, 1)},
@@ -23,9 +25,7 @@ HIDDEN = Synthetic(epochs=60, spiky=set(), overfit={("relu", 1.0)}, diverged={("
 
 def analyzed(folder, spec):
     write_synthetic(folder, spec)
-    runs, epochs = load_results(folder)
-    metrics = metrics_table(runs, epochs)
-    return metrics, summary_table(metrics), epochs
+    return compute(folder)
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +47,7 @@ def titles(figure):
 
 
 def test_cost_curves_have_one_panel_per_activation_lr_and_hidden_size(hidden, drawn):
-    metrics, _, epochs = hidden
-    figure = cost_curves(metrics, epochs)
+    figure = cost_curves(hidden.metrics, hidden.epochs, hidden.axes)
     drawn(figure)
     expected = {f"{a}, lr {lr:g}\nhidden {h}" for a in ("relu", "tanh") for lr in (0.1, 1.0) for h in ("32", "64")}
     assert set(titles(figure)) == expected and len(titles(figure)) == 8
@@ -59,8 +58,8 @@ def test_cost_curves_have_one_panel_per_activation_lr_and_hidden_size(hidden, dr
 
 
 def test_accuracy_heatmap_shows_validation_accuracy_and_stars_the_selected_lr(hidden, drawn):
-    _, summary, _ = hidden
-    figure = accuracy_heatmap(summary)
+    summary = hidden.summary
+    figure = accuracy_heatmap(summary, hidden.axes)
     drawn(figure)
     panels = [ax for ax in figure.axes if ax.get_title()]
     assert [ax.get_title() for ax in panels] == ["best validation accuracy (%)\nhidden 32",
@@ -73,10 +72,10 @@ def test_accuracy_heatmap_shows_validation_accuracy_and_stars_the_selected_lr(hi
 
 
 def test_accuracy_against_lr_never_draws_an_interval_past_100_percent(hidden, drawn):
-    _, summary, _ = hidden
+    summary = hidden.summary
     wide = summary.assign(best_val_acc_ci_high=summary["best_val_acc_ci_high"] + 0.5,
                           best_val_acc_ci_low=summary["best_val_acc_ci_low"] - 2.0)
-    figure = accuracy_vs_lr(wide)
+    figure = accuracy_vs_lr(wide, hidden.axes)
     drawn(figure)
     assert titles(figure) == ["hidden 32", "hidden 64"]
     bars = [c for ax in figure.axes for c in ax.collections if isinstance(c, LineCollection)]
@@ -86,10 +85,9 @@ def test_accuracy_against_lr_never_draws_an_interval_past_100_percent(hidden, dr
 
 
 def test_best_lr_curves_show_train_val_and_test_at_each_selected_setting(hidden, drawn):
-    metrics, summary, epochs = hidden
-    figure = best_lr_curves(metrics, summary, epochs)
+    figure = best_lr_curves(hidden.metrics, hidden.summary, hidden.epochs, hidden.axes)
     drawn(figure)
-    chosen = summary[summary["is_selected"]]
+    chosen = hidden.summary[hidden.summary["is_selected"]]
     expected = {f"{r.activation}, lr {r.lr:g}\nhidden {r.hidden}" for r in chosen.itertuples()}
     assert set(titles(figure)) == expected and len(expected) == 4
     labels = {text.get_text() for text in figure.legends[0].get_texts()}
@@ -115,7 +113,9 @@ def budget_metrics():
 
 
 def test_budget_ranking_shows_the_winner_changing_with_the_budget(drawn):
-    figure = budget_ranking(summary_table(budget_metrics()))
+    axes = axes_of("activation", "lr", "hidden")
+    summary = summary_table(budget_metrics(), axes)
+    figure = budget_ranking(budget_table(summary, axes), summary, axes)
     drawn(figure)
     rank_panels = [ax for ax in figure.axes if ax.get_title().startswith("rank")]
     assert [ax.get_title().split("\n")[1] for ax in rank_panels] == ["hidden 32", "hidden 64"]
@@ -128,22 +128,58 @@ def test_budget_ranking_shows_the_winner_changing_with_the_budget(drawn):
 
 
 def test_without_validation_the_test_accuracy_is_shown_and_nothing_is_selected(tmp_path, drawn):
-    metrics, summary, epochs = analyzed(tmp_path / "noval", Synthetic(n_val=0))
-    figure = accuracy_heatmap(summary)
+    a = analyzed(tmp_path / "noval", Synthetic(n_val=0))
+    figure = accuracy_heatmap(a.summary, a.axes)
     drawn(figure)
     assert "Final test accuracy" in figure.get_suptitle() and "Box and *" not in figure.get_suptitle()
     assert not any("*" in t.get_text() for ax in figure.axes for t in ax.texts)
-    made = make_figures(metrics, summary, epochs, tmp_path / "figures")
-    assert made["accuracy_heatmap"][0] == "Final test accuracy over activation and learning rate"
+    made = {f.stem: f.title for section in answer(a) for f in section.figures}
+    assert made["accuracy_heatmap"] == "Final test accuracy over activation and learning rate"
     assert "best_lr_curves" not in made and "budget_ranking" not in made
 
 
+def test_the_printed_figure_count_is_the_png_files_written(tmp_path):
+    write_synthetic(tmp_path, Synthetic(sharpness_every=5))
+    written, _, sections = analyze(tmp_path)
+    pngs = sorted(p.name for p in (tmp_path / "figures").glob("*.png"))
+    assert len([p for p in written if p.suffix == ".png"]) == len(pngs) == sum(len(s.drawn) for s in sections) == 8
+    report = (tmp_path / "report.html").read_text()
+    for section in sections:  # each figure sits in the section it supports
+        body = report.split(f"<section id='{section.question.name}'>", 1)[1].split("</section>", 1)[0]
+        assert all(f"id='figure-{stem}'" in body for stem in section.drawn)
+
+
+WIDE = Synthetic(activations=("relu", "tanh", "elu", "gelu"), lrs=tuple(np.geomspace(0.01, 3, 13)), seeds=(0, 1, 2),
+                 epochs=20, spiky=set())
+
+
+def test_a_wide_grid_gets_one_panel_per_activation_with_the_rates_overlaid(tmp_path, drawn):
+    a = analyzed(tmp_path, WIDE)
+    assert 4 * 13 > MAX_PANELS
+    figure = cost_curves(a.metrics, a.epochs, a.axes)
+    drawn(figure)
+    panels = [ax for ax in figure.axes if ax.get_visible() and ax.get_title()]
+    assert [ax.get_title() for ax in panels] == ["relu", "tanh", "elu", "gelu"]
+    assert all(len(ax.lines) == 13 for ax in panels)  # one line per lr: the first seed only
+    assert "only seed 0 of 3 drawn" in figure.get_suptitle()
+    width, height = figure.get_size_inches() * figure.dpi
+    assert width < 2500 and height < 2000
+
+
+def test_a_wide_heatmap_carries_colour_only_and_says_so(tmp_path, drawn):
+    a = analyzed(tmp_path, WIDE)
+    figure = accuracy_heatmap(a.summary, a.axes)
+    drawn(figure)
+    assert not [t for ax in figure.axes for t in ax.texts] and "colour only" in figure.get_suptitle()
+    assert figure.get_size_inches()[0] * figure.dpi < 2500
+
+
 def test_no_title_runs_past_the_figure_edges(hidden):
-    metrics, summary, epochs = hidden
-    needed = [name for name, (_, _, needs) in FIGURES.items() if needs(metrics, summary, epochs)]
-    assert set(needed) == set(FIGURES) - {"sharpness"}  # the spec measures no sharpness
-    for name in needed:
-        figure = FIGURES[name][1](metrics, summary, epochs, 0.05)
+    figures = [f for section in answer(hidden) for f in section.figures]
+    assert {f.stem for f in figures} >= {"cost_curves", "spikiness_heatmap", "accuracy_heatmap", "accuracy_vs_lr",
+                                         "best_lr_curves", "budget_ranking", "inactive_units"}
+    for spec in figures:
+        name, figure = spec.stem, spec.draw()
         try:
             figure.canvas.draw()
             renderer = figure.canvas.get_renderer()

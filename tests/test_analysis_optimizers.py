@@ -7,9 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.questions.optimizers.section import method_label, optimizers_section, selected_table
+from analysis.questions.optimizers import QUESTION as OPTIMIZERS
+from analysis.questions.optimizers import method_label, selected_table
+from conftest import section_text
 from results_io import write_csv, write_text
-from analysis.aggregate.tables import compute
+from analysis.aggregate.compute import compute
 
 EPOCHS = 40
 T = np.arange(EPOCHS + 1, dtype=float)
@@ -91,7 +93,7 @@ def test_stability_is_read_as_recorded_and_blank_for_adam(analysis):
 
 
 def test_sentences_answer_smoothness_and_the_best_method(analysis):
-    text = text_of(optimizers_section(analysis))
+    text = text_of(section_text(OPTIMIZERS, analysis))
     assert "gd, full batch 4 of 4; gd, batch 128 0 of 8; adam, batch 128 0 of 4." in text
     assert "no seed spiky: relu gd, batch 128; relu adam, batch 128; tanh gd, batch 128" in text
     assert "Some seed spiky: relu gd, full batch; tanh gd, full batch." in text
@@ -99,7 +101,7 @@ def test_sentences_answer_smoothness_and_the_best_method(analysis):
             "validation-chosen epoch 40 (3160 updates, 10.0 s); full-batch gd at lr 0.5: validation 90.00%") in text
     assert "gd, full batch 1.02 to 1.02; gd, batch 128 0.40 to 0.40." in text  # adam: none recorded
     assert "In fewer seconds than full-batch gd (4.0 s) to its validation accuracy: 0 of 2 methods." in text
-    assert "adam's is left blank" in text and "(2 + 2 beta)/lr" in text and "full-batch steps" in text
+    assert "adam's is left blank" in text and "(2 + 2 beta) / lr" in text and "full-batch steps" in text
 
 
 def test_method_labels():
@@ -112,4 +114,4 @@ def test_method_labels():
 
 def test_no_section_when_every_run_is_full_batch_gd(tmp_path):
     runs = [run(activation, "gd", 0, 0.5, seed) for activation in ("relu", "tanh") for seed in (0, 1)]
-    assert optimizers_section(compute(write_folder(tmp_path, runs))) is None
+    assert section_text(OPTIMIZERS, compute(write_folder(tmp_path, runs))) is None

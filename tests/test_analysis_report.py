@@ -7,9 +7,9 @@ import pytest
 
 from analysis.__main__ import main
 from analysis.load.results import load_results
-from analysis.report.build import build_report
+from analysis.pipeline import report_of
 from analysis.tools.synthetic import Synthetic, write_synthetic
-from analysis.aggregate.tables import compute
+from analysis.aggregate.compute import compute
 
 FULL = Synthetic(sharpness_every=5, diverged={("tanh", 1.0, 1)}, failed={("tanh", 0.1, 0)})
 
@@ -66,8 +66,9 @@ def test_the_command_ends_with_the_headline_answers(tmp_path, capsys):
     assert main([str(tmp_path)]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[1] == f"report: {tmp_path / 'report.html'}"
-    assert out[2] == "  Best by validation: relu at lr 1 (validation 96.62%, test at its validation-chosen epoch 96.78%, n=2)."
-    assert any(line.startswith("  relu - tanh (lr 1 and 1), test accuracy at the validation-chosen epoch") for line in out)
+    assert out[2].startswith("  Keep in mind ") and "1 run(s) failed" in out[2]  # warnings first
+    assert any(line.startswith("  Which activation wins? On validation, relu at lr 1 (96.62%; test 96.78% at its "
+                               "validation-chosen epoch). Paired by seed against tanh") for line in out)
 
 
 VARIANTS = {  # name -> (spec, write runs.csv)
@@ -99,5 +100,5 @@ def test_runs_missing_from_runs_csv_are_taken_from_epochs_csv(tmp_path):
     runs, epochs = load_results(tmp_path)
     assert runs["listed"].tolist() == [True] * 3 + [False] * 5
     assert runs.set_index("run_id").loc["tanh-1-1", "status"] == "diverged"  # read off its inf cost
-    text = build_report(compute(tmp_path))
+    text = report_of(compute(tmp_path))
     assert "5 run(s) are in epochs.csv but not in runs.csv" in text

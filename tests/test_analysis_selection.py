@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.report.build import build_report
-from analysis.aggregate.selection import mark_selected, selected_rows
+from analysis.pipeline import report_of
+from analysis.aggregate.selection import choose, mark_selected, selected_rows
+from conftest import axes_of
 from analysis.tools.synthetic import Synthetic, write_synthetic
-from analysis.aggregate.tables import compute
+from analysis.aggregate.compute import compute
 
 GRID = Synthetic(activations=("relu", "tanh", "sigmoid"), lrs=(0.1, 0.3, 1.0), seeds=(0, 1, 2),
                  overfit={("relu", 1.0), ("tanh", 0.3)}, failed={("sigmoid", 0.3, 1)})
@@ -67,7 +68,7 @@ def summary_of(values):
 
 
 def test_ties_go_to_the_smaller_lr_and_blank_settings_are_never_chosen():
-    summary = mark_selected(summary_of([0.90, 0.95, 0.95, np.nan, 0.80, np.nan]))
+    summary = mark_selected(summary_of([0.90, 0.95, 0.95, np.nan, 0.80, np.nan]), axes_of("activation", "lr"))
     assert summary["is_selected"].tolist() == [False, True, False, False, True, False]
 
 
@@ -76,7 +77,7 @@ def test_without_validation_nothing_is_selected_and_the_report_says_so(tmp_path)
     a = compute(tmp_path)
     assert not a.summary["is_selected"].any() and selected_rows(a.summary).empty
     assert a.budgets.empty and a.compare.empty  # two lrs per activation: nothing chosen, nothing to pair
-    text = html.unescape(build_report(a))
+    text = html.unescape(report_of(a))
     assert "so nothing was selected: no learning rate, no best epoch and no ranking" in text
     assert "No validation numbers (n_val = 0)" in text
 
@@ -91,5 +92,5 @@ def test_a_folder_with_one_lr_per_activation_is_compared_without_validation(tmp_
 def test_a_faulty_network_is_never_selected_even_when_it_scores_higher():
     summary = pd.DataFrame({"activation": ["relu"] * 3, "fault": ["none", "none", "sum_cost"],
                             "lr": [0.1, 0.5, 5e-5], "best_val_acc_mean": [0.90, 0.94, 0.95]})
-    chosen = selected_rows(summary)
+    chosen = summary.loc[choose(summary, axes_of("activation", "fault", "lr"))]
     assert list(chosen["lr"]) == [0.5] and list(chosen["fault"]) == ["none"]

@@ -27,6 +27,13 @@ def layout(metrics, axes):
     return "overlay", labelled, rows, lrs, seeds[:1]
 
 
+def panel_title(labelled, row, lr=None):
+    """'relu, lr 0.5' (one-setting panels) or 'relu', with the extra axes on a second line."""
+    first = labelled[labelled["panel_row"] == row].iloc[0]
+    return first["activation"] + (f", lr {lr_text(lr)}" if lr is not None else "") + \
+        (f"\n{first['facet']}" if first["facet"] else "")
+
+
 def left_out_text(metrics, rows, shown_rows, seeds, shown_seeds):
     notes = []
     if len(shown_rows) < len(rows):
@@ -102,8 +109,8 @@ def cost_curves(metrics, epochs, axes):
                     mark_divergence(ax, rows_of_run, shown)
             everyone = labelled[(labelled["panel_row"] == row) & labelled["lr"].isin(panel_lrs)]
             corner_text(ax, spiky_note(everyone))
-            title = f"{row}, lr {lr_text(panel_lrs[0])}" if mode == "grid" else row
-            ax.set_title(title.replace(" | ", "\n"), color=color_of(mine["activation"].iloc[0]) if len(mine) else "k")
+            ax.set_title(panel_title(labelled, row, panel_lrs[0] if mode == "grid" else None),
+                         color=color_of(everyone["activation"].iloc[0]) if len(everyone) else "k")
             ax.set(yscale="log")
             drawn.append(ax)
     for ax in grid.flat[len(drawn):]:
@@ -169,8 +176,8 @@ def sharpness_curves(metrics, epochs, axes):
                   else [(grid.flat[index], lrs)])
         for ax, panel_lrs in panels:
             sharpness_panel(ax, mine[mine["lr"].isin(panel_lrs)], curves, epochs, colors, dashes, mode, panel_lrs)
-            title = f"{row}, lr {lr_text(panel_lrs[0])}" if mode == "grid" else row
-            ax.set_title(title.replace(" | ", "\n"), color=color_of(mine["activation"].iloc[0]) if len(mine) else "k")
+            ax.set_title(panel_title(labelled, row, panel_lrs[0] if mode == "grid" else None),
+                         color=color_of(mine["activation"].iloc[0]) if len(mine) else "k")
             drawn += 1
     for ax in grid.flat[drawn:]:
         ax.set_visible(False)

@@ -125,7 +125,11 @@ def add_arguments(parser):
 
 def check_out(out, force):
     """Refuse an --out that exists (unless force) or is not a regular file: a folder, a FIFO, a device."""
-    if out.is_symlink() or (out.exists() and not out.is_file()):
+    try:
+        odd = out.is_symlink() or (out.exists() and not out.is_file())
+    except OSError as error:  # a name too long, a parent that is a file
+        raise ResultsError(f"--out {out}: {error.strerror}; choose another path") from None
+    if odd:
         raise ResultsError(f"--out {out} exists and is not a regular file; give a new path or a regular file")
     if out.exists() and not force:
         raise ResultsError(f"{out} exists; pass --force to overwrite it, or choose another --out")

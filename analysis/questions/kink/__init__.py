@@ -26,7 +26,8 @@ def equal_lr_html(table):
     cells = table.assign(text=[cell_text(row) for _, row in table.iterrows()])
     square = cells.pivot(index="context", columns="activation", values="text")
     square = square.reindex(index=list(dict.fromkeys(table["context"])), columns=list(dict.fromkeys(table["activation"])))
-    return square.rename_axis(index="setting", columns=None).fillna("").style.to_html(exclude_styles=True)
+    square = square.rename_axis(index="setting", columns=None).fillna("").reset_index()
+    return square.style.hide(axis="index").to_html(exclude_styles=True)
 
 
 def equal_lr_sentences(table, ref, smooth):
