@@ -79,7 +79,9 @@ def add_gradcheck(commands):
     p = commands.add_parser("gradcheck", help="check every activation's gradients against finite differences")
     p.add_argument("--seed", type=int, default=0, help="random seed of the small test network (>= 0)")
     p.add_argument("--fault", default="none", choices=list(FAULTS),
-                   help="check a network with this mistake planted (study/faults.py) to see what the check catches")
+                   help="check a network with this mistake planted (study/net/faults.py) to see what the check catches")
+    p.add_argument("--weight-decay", type=float, default=0.0,
+                   help="check the cost with this weight-decay penalty added, as training minimises it (default 0)")
     p.set_defaults(run=run_gradcheck)
 
 

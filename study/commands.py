@@ -78,11 +78,14 @@ def data_command(args):
 def gradcheck_command(args):
     if args.seed < 0:
         raise ConfigError(f"--seed must be zero or positive, got {args.seed}")
+    config.check("weight_decay", args.weight_decay)  # the run setting's own check
     fault = FAULTS[args.fault]
-    errors = gradcheck_all(args.seed, args.fault)
+    errors = gradcheck_all(args.seed, args.fault, args.weight_decay)
     width = max(map(len, errors))
     if args.fault != "none":
         print(f"fault {args.fault}: {fault.description}")
+    if args.weight_decay:
+        print(f"cost: cross-entropy + {args.weight_decay:g} / 2 x |W|^2 (the weight-decay penalty)")
     for name, err in errors.items():
         print(f"{name:<{width}}  max relative error {err:.2e}  {'ok' if err <= TOLERANCE else 'FAIL'}")
     failed = [name for name, err in errors.items() if err > TOLERANCE]

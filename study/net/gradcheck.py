@@ -1,10 +1,14 @@
-"""Compare analytic gradients with central finite differences, in float64, for every activation."""
+"""Compare analytic gradients with central finite differences, in float64, for every activation.
+
+The cost checked is the whole cost a run minimises: the mean cross-entropy, plus the weight-decay
+penalty when one is given (the trainer's own weight_penalty, study/net/remedies.py)."""
 
 import numpy as np
 
 from study.net.activations import ACTIVATIONS
 from study.net.faults import FAULTS
 from study.net.mlp import cost_and_grad, init_params, layers
+from study.net.remedies import weight_penalty
 
 TOLERANCE = 1e-6
 EPS = 1e-5  # central differences: truncation error ~EPS**2, rounding ~1e-16 / EPS
@@ -32,7 +36,7 @@ def relative_error(a, b):
     return 0.0 if denom == 0 else float(np.linalg.norm(a - b) / denom)
 
 
-def check_gradients(f, f_prime, seed=0, sizes=SIZES, n=N_SAMPLES, gradient_scale=1.0):
+def check_gradients(f, f_prime, seed=0, sizes=SIZES, n=N_SAMPLES, gradient_scale=1.0, weight_decay=0.0):
     """The largest relative error over the parameter arrays (W1, b1, W2, ...) of a small network.
 
     The numerical side is always the true mean cost of the network (f in the forward pass); the
@@ -46,19 +50,22 @@ def check_gradients(f, f_prime, seed=0, sizes=SIZES, n=N_SAMPLES, gradient_scale
     y = rng.integers(0, sizes[-1], size=n)
 
     def cost_at(t):
-        return cost_and_grad(t, sizes, X, y, f, f_prime)[0]
+        return cost_and_grad(t, sizes, X, y, f, f_prime)[0] + weight_penalty(t, sizes, weight_decay)
 
     analytic = cost_and_grad(theta.copy(), sizes, X, y, f, f_prime)[2] * gradient_scale
+    if weight_decay:
+        weight_penalty(theta, sizes, weight_decay, analytic)  # adds weight_decay x W, as training does
     numeric = numerical_gradient(cost_at, theta)
     pairs = zip(layers(analytic, sizes), layers(numeric, sizes))
     return max(relative_error(a, b) for la, ln in pairs for a, b in zip(la, ln))
 
 
-def gradcheck_all(seed=0, fault="none"):
+def gradcheck_all(seed=0, fault="none", weight_decay=0.0):
     """{activation: largest relative error} for every activation (that the fault applies to)."""
     planted = FAULTS[fault]
     scale = N_SAMPLES if planted.sum_gradient else 1.0
     names = [name for name in ACTIVATIONS if planted.needs_activation in ("", name)]
     with np.errstate(over="raise", invalid="raise", divide="raise"):
-        return {name: check_gradients(*planted.network(*ACTIVATIONS[name].pair), seed, gradient_scale=scale)
+        return {name: check_gradients(*planted.network(*ACTIVATIONS[name].pair), seed, gradient_scale=scale,
+                                      weight_decay=weight_decay)
                 for name in names}
