@@ -17,6 +17,7 @@ IDENTITY = "run_id"
 REPLICATE = "seed"  # runs that differ only in this are repeats of one setting
 LR = "lr"  # the axis that validation selects per group of the other settings
 RUN_RESULT_START = "status"  # runs.csv: config columns come before this one
+BARE_COLUMNS = ("activation", "remedy")  # named by their value alone in a setting's label: 'relu, clip 1, lr 0.5'
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def setting_label(row, columns, skip=()):
             continue
         value = row[column]
         text = f"{value:g}" if isinstance(value, float) else str(value)
-        parts.append(text if column == "activation" else f"{column} {text}")
+        parts.append(text if column in BARE_COLUMNS else f"{column} {text}")
     return ", ".join(parts)
 
 

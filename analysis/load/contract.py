@@ -38,6 +38,7 @@ BEFORE = {
     "optimizers": {"gd": {"threshold": "2 / lr"}, "momentum": {"threshold": "(2 + 2 beta) / lr"},
                    "adam": {"threshold": ""}},
     "experiment_name_pattern": r"\w[\w.,+=@-]{0,127}",
+    "remedy_settings": {},  # none existed
 }
 
 
@@ -50,6 +51,7 @@ class Contract:
     faults: dict  # name -> {description, needs_activation, breaks_gradient}
     optimizers: dict  # name -> {threshold: in words, "" where none is measured}
     experiment_name_pattern: str  # what a results folder (an experiment) may be called
+    remedy_settings: dict  # the remedies for spikes (schedule, warm-up, clipping, ...) -> the value that is "off"
 
     def is_measurement(self, column):
         return column in self.epoch_columns or column.startswith(self.epoch_column_prefixes)
@@ -70,4 +72,4 @@ def contract_of(manifest):
     facts = {**BEFORE, **(found if isinstance(found, dict) else {})}
     return Contract(tuple(facts["epoch_columns"]), tuple(facts["epoch_column_prefixes"]),
                     float(facts["divergence_factor"]), dict(facts["activations"]), dict(facts["faults"]),
-                    dict(facts["optimizers"]), str(facts["experiment_name_pattern"]))
+                    dict(facts["optimizers"]), str(facts["experiment_name_pattern"]), dict(facts["remedy_settings"]))

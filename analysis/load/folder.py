@@ -7,6 +7,7 @@ from analysis.errors import ResultsError
 from analysis.load.axes import find_axes, manifest_grid
 from analysis.load.checks import check_duplicate_runs
 from analysis.load.contract import contract_of
+from analysis.load.remedy import with_remedy
 from analysis.load.results import experiment_name, load_results
 from analysis.metrics.spikiness import SPIKE_TAU
 from results_io import read_manifest
@@ -38,5 +39,6 @@ def load_folder(folder, tau=SPIKE_TAU):
     runs, epochs, left_out = current_grid_only(runs, epochs, manifest, folder)
     axes = find_axes(runs, manifest, contract)
     check_duplicate_runs(runs, axes.config_columns, folder)
+    runs, axes = with_remedy(runs, axes, contract)
     return Analysis(name=experiment_name(folder, manifest), runs=runs, epochs=epochs, manifest=manifest,
                     contract=contract, axes=axes, left_out=left_out, tau=tau)

@@ -18,6 +18,7 @@ ORDER = (
     "inactive",  # dead and saturated units
     "faults",  # the learner's bugs
     "optimizers",  # mini-batches, momentum, Adam
+    "remedies",  # what to do about the spikes
     "data",  # what was run, and the warnings
     "summary",  # the table per setting
 )

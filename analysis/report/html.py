@@ -27,7 +27,9 @@ SUMMARY_SHOWN = {
 STYLE = """body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;font-size:13px;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}
 th{background:#f2f2f2}img{max-width:100%;border:1px solid #eee}figure{margin:2em 0}
-figcaption{font-weight:bold;margin-bottom:.4em}.note{color:#a33}"""
+figcaption{font-weight:bold;margin-bottom:.4em}.note{color:#a33}
+#answers{background:#f6f8fa;border:1px solid #dde;padding:.2em 1em .6em}#answers h2{margin:.4em 0}
+dt{font-weight:bold;margin-top:.5em}dd{margin-left:1.2em}nav ol{columns:2}p.what{color:#555}"""
 
 
 def paragraph(sentences, css=""):

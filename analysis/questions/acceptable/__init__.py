@@ -10,6 +10,7 @@ from analysis.report.html import paragraph
 from analysis.report.words import chosen_label, pct
 
 NO_EFFECT_POINTS = 0.5  # accuracy differences below this many percentage points count as no clear effect
+SHOWN = 4  # groups named in the short answer; the section lists them all
 
 
 def accuracy_split(metrics):
@@ -130,8 +131,9 @@ def answers(a, numbers):
     spiky, late = numbers["spiky_chosen"], numbers["late"]
     if not spiky:
         return [Answer("acceptable", f"Every setting chosen on {CHOSEN_BY} is smooth here.")]
+    shown = "; ".join(spiky[:SHOWN]) + (f"; and {len(spiky) - SHOWN} more" if len(spiky) > SHOWN else "")
     text = (f"Yes: the most accurate settings on {CHOSEN_BY} are spiky for {len(spiky)} of {numbers['n_chosen']} "
-            f"groups ({', '.join(spiky)}).")
+            f"groups ({shown}).")
     if late is not None:
         text += (f" What a late spike costs is the last epoch: {100 * late[0]:.2f} points of validation accuracy "
                  f"on average (at most {100 * late[1]:.2f}) against each run's validation-chosen epoch.")
