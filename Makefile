@@ -6,7 +6,7 @@ EXPERIMENT ?= main
 JOBS       ?= 2
 RESULTS    ?= results
 # The studies whose analysed results are shipped in results/reference/ (make reference).
-REFERENCE  ?= main confirm kink learner optimizers long
+REFERENCE  ?= main confirm long kink learner optimizers remedies
 # Offline machines: use the shared MNIST folder when it exists and nothing else was said.
 ifeq ($(STUDY_DATA_DIR),)
   ifneq ($(wildcard ../shared/data/mnist),)
@@ -15,7 +15,7 @@ ifeq ($(STUDY_DATA_DIR),)
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help install machine test gradcheck data sweep confirm figures reference bench spread clean
+.PHONY: help install machine lint test gradcheck data sweep confirm figures index reference bench spread clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,6 +32,9 @@ install: $(STAMP)  ## create .venv and install the package with its dev extras
 machine: $(STAMP)  ## print the CPU, the BLAS kernel and threads, and whether real MNIST was found
 	$(PYTHON) -m bench.machine
 
+lint: $(STAMP)  ## check the code with ruff (rules in pyproject.toml)
+	$(PYTHON) -m ruff check .
+
 test: $(STAMP)  ## run the tests (real-data tests read STUDY_DATA_DIR)
 	$(PYTHON) -m pytest
 
@@ -45,17 +48,21 @@ sweep: $(STAMP)  ## train experiments/EXPERIMENT.toml (default main) into result
 	$(PYTHON) -m study sweep experiments/$(EXPERIMENT).toml --jobs $(JOBS) --results $(RESULTS)
 
 experiments/confirm.toml:
-	$(PYTHON) -m analysis.confirm $(RESULTS)/main --seeds 10 --out $@
+	$(PYTHON) -m analysis confirm $(RESULTS)/main --seeds 10 --out $@
 
 confirm: $(STAMP) experiments/confirm.toml  ## stage 2: the validation-selected rates of results/main, 10 paired seeds
 	$(PYTHON) -m study sweep experiments/confirm.toml --jobs $(JOBS) --results $(RESULTS)
 
-figures: $(STAMP)  ## metrics, summary, figures and report.html of EXPERIMENT's results
+figures: $(STAMP)  ## metrics, summary, figures, answers and report.html of EXPERIMENT's results
 	$(PYTHON) -m analysis $(RESULTS)/$(EXPERIMENT)
 
-reference: $(STAMP)  ## analyse the REFERENCE studies and copy tables, figures, reports to results/reference/
+index: $(STAMP)  ## RESULTS/index.html: one page answering across every analysed folder of RESULTS
+	$(PYTHON) -m analysis index $(RESULTS)
+
+reference: $(STAMP)  ## analyse the REFERENCE studies, copy them to results/reference/ with its index; README findings
 	for name in $(REFERENCE); do $(PYTHON) -m analysis $(RESULTS)/$$name > /dev/null || exit 1; done
-	$(PYTHON) -m analysis.reference $(RESULTS) $(REFERENCE) --out results/reference
+	$(PYTHON) -m analysis reference $(RESULTS) $(REFERENCE) --out results/reference
+	$(PYTHON) -m analysis index results/reference --readme README.md
 
 bench: $(STAMP)  ## run every benchmark, python -m bench (what each measures: docs/performance.md)
 	-$(PYTHON) -m pip install --quiet -e '.[bench]' || echo "torch not installed: its row is skipped"

@@ -92,10 +92,26 @@ def write_index(root):
     return write_text(Path(root) / INDEX, index_html(root))
 
 
+def with_findings(readme_text, findings):
+    """The README's text with the block between the findings markers replaced by `findings`."""
+    if readme_text.count(README_START) != 1 or readme_text.count(README_END) != 1:
+        raise ResultsError(f"the README must hold the markers {README_START!r} and {README_END!r} once each, in "
+                           "that order, around its findings")
+    head, rest = readme_text.split(README_START)
+    _, tail = rest.split(README_END)
+    return f"{head}{README_START}\n{findings}\n{README_END}{tail}"
+
+
 def add_arguments(parser):
     parser.add_argument("root", help="a results root holding analysed folders, e.g. results or results/reference")
+    parser.add_argument("--readme", help="also write the findings, one bullet per study, into this README "
+                                         "(between its findings markers)")
 
 
 def run(args):
     print(f"wrote {write_index(args.root)}")
+    if args.readme:
+        readme = Path(args.readme)
+        write_text(readme, with_findings(readme.read_text(), findings_markdown(args.root)))
+        print(f"wrote the findings into {readme}")
     return 0
