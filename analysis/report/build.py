@@ -16,7 +16,7 @@ TOPICS = {  # topic -> the question its answers answer
     "winner": "Which activation wins?",
     "budget": "Does the winner depend on the training budget?",
     "remedy": "What to do about the spikes?",
-    "warning": "Keep in mind",
+    "warning": "Keep in mind:",
 }
 
 
@@ -69,10 +69,21 @@ def key_figure(sections):
     return (stem, drawn[stem]) if stem else None
 
 
+def provenance(manifest):
+    """Where the numbers came from, from the manifest: the command, commit, dates, cores and BLAS."""
+    blas = next((p for p in manifest.get("blas") or [] if p.get("user_api") == "blas"), {})
+    execution, experiment = manifest.get("execution") or {}, manifest.get("experiment") or {}
+    return {"command": f"study sweep {experiment.get('path', '?')} --jobs {execution.get('jobs', '?')}",
+            "commit": ((manifest.get("git") or {}).get("commit") or "")[:7], "started": manifest.get("started"),
+            "ended": manifest.get("ended"), "cores": (manifest.get("machine") or {}).get("cpu_count"),
+            "blas": " ".join(str(blas.get(k)) for k in ("internal_api", "version", "architecture") if blas.get(k)),
+            "blas_threads_per_job": execution.get("threads_per_job")}
+
+
 def answers_document(a, sections):
     """The answers as data (answers.json): what the index page and the README's findings are made from."""
     key = key_figure(sections)
-    return {"name": a.name, "runs": len(a.runs),
+    return {"name": a.name, "runs": len(a.runs), "provenance": provenance(a.manifest),
             "answers": [{"topic": topic, "question": TOPICS[topic], "text": text, "section": name}
                         for topic, items in answered(sections) for text, name in items],
             "key_figure": {"file": f"figures/{key[0]}.png", "title": key[1]} if key else None}

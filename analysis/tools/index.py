@@ -54,6 +54,17 @@ def paragraph_of(document):
     return " ".join(parts)
 
 
+def provenance_text(document):
+    """'study sweep experiments/main.toml --jobs 2, commit 1a2b3c4, 2026-11-30, 2 cores, openblas 0.3.31 SkylakeX'."""
+    facts = document.get("provenance") or {}
+    if not facts:
+        return ""
+    day = str(facts.get("started") or "")[:10]
+    parts = [f"`{facts['command']}`", f"commit {facts['commit']}" if facts.get("commit") else "", day,
+             f"{facts['cores']} cores" if facts.get("cores") else "", facts.get("blas") or ""]
+    return ", ".join(p for p in parts if p)
+
+
 def study_html(folder, document, manifest):
     name = html.escape(folder.name)
     key = document.get("key_figure")
@@ -63,7 +74,7 @@ def study_html(folder, document, manifest):
     return (f"<section id='{name}'><h2><a href='{name}/report.html'>{name}</a></h2>"
             f"<p class='what'>{html.escape(description(manifest))} ({document['runs']} runs)</p>"
             f"<p>{html.escape(paragraph_of(document))} <a href='{name}/report.html'>(the report)</a></p>{figure}"
-            "</section>")
+            f"<p class='what'>From: {html.escape(provenance_text(document).replace('`', ''))}.</p></section>")
 
 
 def index_html(root):
@@ -85,7 +96,8 @@ def index_html(root):
 def findings_markdown(root):
     """The README's findings: one bullet per study, the same generated paragraph as index.html."""
     return "\n".join(f"- **{folder.name}** ({description(manifest)}, {document['runs']} runs): "
-                     f"{paragraph_of(document)}" for folder, document, manifest in studies(root))
+                     f"{paragraph_of(document)} _From {provenance_text(document)}._"
+                     for folder, document, manifest in studies(root))
 
 
 def write_index(root):
