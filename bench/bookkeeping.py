@@ -69,7 +69,7 @@ def synthetic_run(cfg, rng=random):
 
 
 def instant_train(cfg, data, on_epoch=None):
-    """Stands in for study.train.train: a one-epoch result at once (workers import it from here)."""
+    """Stands in for study.training.train.train: a one-epoch result at once (workers import it from here)."""
     return synthetic_result(make_config({"epochs": 1, "hidden": list(cfg.hidden)}))
 
 

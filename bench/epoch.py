@@ -2,7 +2,7 @@
 
 784-256-128-10 relu on N = 60,000 (real MNIST, or random data of the same shape when MNIST is not
 found: the `data` column says which), no validation set (n_val 0), so that the epoch is exactly:
-  epoch  the trainer's own code path, study.train.run_epoch, as train() calls it: forward, backward,
+  epoch  the trainer's own code path, study.training.run.run_epoch, as train() calls it: forward, backward,
          the per-epoch train/test cost and accuracy, gradient norm, inactive units, the update;
   floor  only the 11 matrix products that epoch needs (training set: 3 forward, 3 weight gradients,
          2 back-propagations; test set: 3 forward), NumPy, into the run's own buffers;

@@ -1,6 +1,6 @@
 """Sharpness solvers on the same Hessian-vector products: `python -m bench.sharpness`.
 
-The probe's hand-written Lanczos (study/sharpness.py) against scipy.sparse.linalg.eigsh (ARPACK's
+The probe's hand-written Lanczos (study/net/sharpness.py) against scipy.sparse.linalg.eigsh (ARPACK's
 implicitly restarted Lanczos) on a LinearOperator of the probe's own products. A 784-128-64-10
 network is trained full-batch on a --samples MNIST subset; every --every epochs each solver
 measures the same parameters on that subset, warm-started from its own previous eigenvector as in

@@ -27,7 +27,7 @@ def sig(z):
     return 1.0 / (1.0 + np.exp(-z))
 
 
-# Plain-numpy derivatives, written independently of study/activations.py and study/faults.py.
+# Plain-numpy derivatives, written independently of study/net/activations.py and study/net/faults.py.
 DERIVATIVES = {
     "tanh": lambda z: 1.0 - np.tanh(z) ** 2,
     "sigmoid": lambda z: sig(z) * (1.0 - sig(z)),

@@ -1,7 +1,7 @@
 """Momentum and Adam against references written here and torch.optim; mini-batch epochs; stability.
 
 The references never import study.optimizers: each update rule is written again below from its
-textbook form, and driven by study.mlp.cost_and_grad from the trainer's initial parameters. The
+textbook form, and driven by study.net.mlp.cost_and_grad from the trainer's initial parameters. The
 trainer's trajectory (train()'s per-epoch costs, and the parameters after the last update) must
 match to 1e-10 in float64 over 20 updates.
 """

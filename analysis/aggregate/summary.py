@@ -1,6 +1,6 @@
 """Per setting across seeds: mean, standard deviation, n, 95% t interval; divergence; the selected lr.
 
-A setting is one combination of the varying config columns (analysis/axes.py) other than seed:
+A setting is one combination of the varying config columns (analysis/load/axes.py) other than seed:
 runs that differ in any setting are never pooled.
 """
 

@@ -1,6 +1,6 @@
 """One run's state and one epoch of it: measure the network, then update it (full batch or mini-batch).
 
-Shapes as in study/mlp.py: X (n, 784) one row per image, y (n,) labels. The run trains on its
+Shapes as in study/net/mlp.py: X (n, 784) one row per image, y (n,) labels. The run trains on its
 training images, is measured on them and on the validation and test images, and never updates on
 the validation or test images.
 """

@@ -1,4 +1,4 @@
-"""One training run: config + dataset -> one row per epoch (study/run.py holds the epoch itself)."""
+"""One training run: config + dataset -> one row per epoch (study/training/run.py holds the epoch itself)."""
 
 import time
 from dataclasses import dataclass
