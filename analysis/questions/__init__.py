@@ -22,4 +22,11 @@ ORDER = (
     "data",  # what was run, and the warnings
     "summary",  # the table per setting
 )
-QUESTIONS = [import_module(f"{__name__}.{name}").QUESTION for name in ORDER]
+
+
+def listed(order=ORDER):
+    """The QUESTION of each folder named in `order`, in that order."""
+    return [import_module(f"{__name__}.{name}").QUESTION for name in order]
+
+
+QUESTIONS = listed()
