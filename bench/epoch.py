@@ -24,7 +24,8 @@ from study.data import datasets
 from study.config import make_config
 from study.data.idx import DataError
 from study.net.mlp import layers
-from study.training.run import run_epoch, start_run
+from study.training.run import run_epoch
+from study.training.start import start_run
 
 HIDDEN = [256, 128]
 LR = 0.01  # small, so that no timed epoch diverges

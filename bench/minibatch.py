@@ -3,7 +3,7 @@
 784-128-64-10 relu, float32, on MNIST's 60,000 training images (n_val 0, so an epoch is every
 training image; random data of that shape when MNIST is not found: the `data` column says which).
 Every candidate is the trainer's own code path, study.training.run.run_epoch on a run made by
-study.training.run.start_run, one call per epoch as train() makes it:
+study.training.start.start_run, one call per epoch as train() makes it:
   full batch gd      measure (forward + backward on train, forward on test), then one update;
   batch B gd         measure (forward on train and test), then ceil(60,000 / B) updates (SGD);
   batch B momentum   the same with heavy-ball updates;  batch B adam  with Adam's.
@@ -33,7 +33,7 @@ from bench.table import show, with_verdicts, write_rows
 from study.config import make_config
 from results_io import write_atomic
 from study.net.mlp import layers
-from study.training.run import start_run
+from study.training.start import start_run
 
 HIDDEN = [128, 64]
 DTYPE = "float32"

@@ -27,7 +27,8 @@ from bench.epoch import blas_description, load_data
 from bench.table import names_from
 from study.net.activations import ACTIVATIONS
 from study.config import make_config
-from study.training.run import run_epoch, start_run
+from study.training.run import run_epoch
+from study.training.start import start_run
 from study.net.sharpness import MAX_ITERATIONS, TOL, SharpnessProbe, lanczos_top
 
 HIDDEN = [128, 64]

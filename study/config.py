@@ -9,6 +9,7 @@ import dataclasses
 import math
 from dataclasses import MISSING, dataclass
 
+from study.identity import run_id_of
 from study.net.activations import ACTIVATIONS
 from study.data.datasets import DATASET_NAMES, DTYPES, N_CLASSES, N_TRAIN
 from study.net.faults import FAULTS
@@ -122,8 +123,6 @@ class RunConfig:
     @property
     def run_id(self):
         """A short hash of the settings (study/identity.py): the same config always gets the same id."""
-        from study.identity import run_id_of  # identity reads this module's fields
-
         return run_id_of(self)
 
     @property

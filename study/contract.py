@@ -5,6 +5,7 @@ uses the values of the code before the contract existed for folders written earl
 fact is stated once, here or where this module reads it from.
 """
 
+from study.config import FIELDS
 from study.identity import neutral_values
 from study.net.activations import ACTIVATIONS
 from study.net.faults import FAULTS
@@ -33,5 +34,5 @@ def contract():
         # an experiment's name is its results folder: what analysis tools may name a new experiment
         "experiment_name_pattern": SAFE_NAME.pattern,
         # the remedies for spikes (schedule, warm-up, clipping, weight decay) and the value that turns each off
-        "remedy_settings": neutral_values(),
+        "remedy_settings": neutral_values(FIELDS),
     }

@@ -66,7 +66,7 @@ def test_the_command_ends_with_the_headline_answers(tmp_path, capsys):
     assert main([str(tmp_path)]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[1] == f"report: {tmp_path / 'report.html'}"
-    assert out[2].startswith("  Keep in mind ") and "1 run(s) failed" in out[2]  # warnings first
+    assert out[2].startswith("  Keep in mind: ") and "1 run(s) failed" in out[2]  # warnings first
     assert any(line.startswith("  Which activation wins? On validation, relu at lr 1 (96.62%; test 96.78% at its "
                                "validation-chosen epoch). Paired by seed against tanh") for line in out)
 

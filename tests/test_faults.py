@@ -15,7 +15,8 @@ from study.net.faults import FAULTS, get_fault
 from study.net.gradcheck import TOLERANCE, gradcheck_all
 from study.net.mlp import layers
 from study.training.rows import epoch_rows
-from study.training.run import measure, run_epoch, start_run
+from study.training.run import measure, run_epoch
+from study.training.start import start_run
 from study.training.train import train
 
 HIDDEN = (16, 8)

@@ -16,7 +16,8 @@ from study.net.gradcheck import TOLERANCE, gradcheck_all
 from study.net.mlp import Workspace, cost_and_grad, layers
 from study.net.remedies import clip, lr_at, weight_penalty
 from study.training import run as run_module
-from study.training.run import run_epoch, start_run
+from study.training.run import run_epoch
+from study.training.start import start_run
 from study.training.train import train
 
 HIDDEN = [16, 8]

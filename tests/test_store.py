@@ -357,12 +357,13 @@ def test_a_manifest_from_before_the_history_becomes_its_first_entry(tmp_path):
 
 def test_a_shard_from_code_whose_settings_had_another_name_still_counts(tmp_path):
     """Its id is the hash of the columns between run_id and status, whatever they are called now."""
+    from study.config import FIELDS
     from study.identity import id_text, text_id
 
     run, rows = fake_run(GRID[0])
     settings = {"activation": "relu", "learning_rate": 0.1, "hidden": "8", "epochs": 3}  # lr had another name
     summary = {k: v for k, v in run.items() if k in ("status", "epochs_run", "final_test_acc", "error")}
-    run_id = text_id(id_text({**settings, "hidden": [8]}))
+    run_id = text_id(id_text({**settings, "hidden": [8]}, FIELDS))
     write_shard(tmp_path, {"run_id": run_id, **settings, **summary}, rows)
     store = open_folder(tmp_path, GRID)
     assert list(store.index.entries) == [run_id]

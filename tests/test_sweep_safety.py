@@ -297,7 +297,7 @@ def test_a_partial_data_copy_holds_the_rows_runs_read_and_costs_no_disk_for_the_
 def test_needed_rows_is_the_union_of_what_the_runs_read(make_dataset):
     from study.config import make_config
     from study.sweep import pool
-    from study.training.run import run_rows
+    from study.training.start import run_rows
 
     y = make_dataset(n_train=1000).y_train
     configs = [make_config({"seed": s, "n_train": 100, "n_val": 50, "lr": lr}) for s in (0, 3) for lr in (0.1, 0.2)]
@@ -312,12 +312,11 @@ def test_needed_rows_is_the_union_of_what_the_runs_read(make_dataset):
 
 
 def test_a_run_that_would_read_a_hole_in_the_copy_is_refused(tmp_path, monkeypatch, make_dataset):
-    from study.sweep import pool
-    from study.training import run
     from study.config import make_config
+    from study.sweep import pool
 
     data = make_dataset(n_train=1000)
     shared = pool.share(data, tmp_path, np.arange(500))
-    monkeypatch.setattr(run, "run_rows", lambda cfg, y_train: (np.arange(400, 600), np.arange(0)), raising=False)
+    monkeypatch.setattr(pool, "run_rows", lambda cfg, y_train: (np.arange(400, 600), np.arange(0)))
     with pytest.raises(RuntimeError, match="reads training rows the workers' data copy left out"):
         pool.train_one(make_config({"n_train": 200, "n_val": 0}), shared, 1)

@@ -10,7 +10,8 @@ from conftest import synthetic_dataset
 from study.training import run as run_module
 from study.net.activations import ACTIVATIONS
 from study.config import make_config
-from study.training.run import derivative_floor, diverged, inactive_fractions
+from study.training.run import diverged, inactive_fractions
+from study.training.start import derivative_floor
 from study.training.train import EPOCH_COLUMNS, summarize, train
 
 HIDDEN = (16, 8)

@@ -7,7 +7,7 @@ from conftest import synthetic_dataset
 from study.config import make_config
 from study.data.datasets import split_train_val
 from study.net.mlp import Workspace, evaluate
-from study.training.run import start_run
+from study.training.start import start_run
 from study.training.train import train
 
 

@@ -1,5 +1,6 @@
 """What produced a results folder: the experiment, every grid that wrote into it, the code and the machine."""
 
+import dataclasses
 import datetime
 import hashlib
 import importlib.metadata
@@ -11,7 +12,7 @@ import subprocess
 from study.data.datasets import PROJECT_ROOT
 from results_io import MANIFEST, write_atomic
 from study.contract import contract
-from study.identity import config_text
+
 
 PACKAGES = ("study", "numpy", "pandas", "joblib", "threadpoolctl", "matplotlib", "seaborn", "distributed")
 
@@ -58,8 +59,8 @@ def grid_lines(experiment):
     Made from the config texts the experiment kept (fast for 100,000 runs); each is parsed back by
     the analysis like any JSON."""
     for cfg, run_id, text in zip(experiment.configs, experiment.run_ids, experiment.config_texts):
-        if text is None:
-            text = config_text(cfg)
+        if text is None:  # every field, neutral ones included
+            text = json.dumps(dataclasses.asdict(cfg), sort_keys=True)
         yield f'{{"run_id": "{run_id}", {text[1:]}'
 
 

@@ -10,8 +10,8 @@ import json
 import os
 from pathlib import Path
 
-from study.config import FIELDS
-from study.identity import row_id
+from study.config import FIELDS, parse_hidden
+from study.identity import id_text, text_id
 from results_io import is_leftover, write_atomic
 
 VOLATILE_COLUMNS = ("seconds", "wall_seconds", "worker_max_rss_mb")  # differ between reruns
@@ -87,6 +87,18 @@ def config_keys(run):
     if "run_id" in columns and "status" in columns:
         return columns[columns.index("run_id") + 1:columns.index("status")]
     return keys
+
+
+def row_id(row, keys):
+    """The run id of the config that `keys` of a result row record (hidden as "128,64" or a list),
+    computed as RunConfig.run_id does; None when the row's hidden sizes cannot be read."""
+    settings = {key: row[key] for key in keys}
+    if isinstance(settings.get("hidden"), str):
+        try:
+            settings["hidden"] = list(parse_hidden("hidden", settings["hidden"]))
+        except ValueError:
+            return None
+    return text_id(id_text(settings, FIELDS))
 
 
 def scan_shards(folder):

@@ -167,7 +167,7 @@ def expand(base, grids, path, labels):
             if repeated:
                 raise ConfigError(f"{path}: {label} {key} lists {repeated[0]!r} more than once; each value of a grid "
                                   "axis is one setting, list it once")
-        fast_texts = block_texts(shared, axes)
+        fast_texts = block_texts(shared, axes, config.FIELDS)
         for number, indices in enumerate(itertools.product(*(range(len(values)) for values in axes.values()))):
             cfg = config.RunConfig(**shared, **{key: axes[key][i] for key, i in zip(axes, indices)})
             try:

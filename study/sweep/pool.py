@@ -13,7 +13,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 from results_io import WriteError
 from study.training.rows import failed_run_row, run_row
-from study.training.run import run_rows
+from study.training.start import run_rows
 
 PARTIAL = "rows_in_copy"  # Dataset.meta key: which training rows a partial copy holds
 
