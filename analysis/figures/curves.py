@@ -10,7 +10,8 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib.lines import Line2D
 
-from analysis.figures.facets import MAX_PANELS, capped, extra_axes, in_order, panel_rows, run_facets, with_facet
+from analysis.figures.facets import (MAX_PANELS, capped, extra_axes, in_order, panel_rows, run_facets, same_limits,
+                                     with_facet)
 from analysis.figures.style import DIVERGED_MARK, LABELS, SEED_DASHES, color_of, lr_text, plain_log_axis, titled
 
 CEILING_FACTOR = 3.0  # cost panels end at this multiple of the largest epoch-0 cost
@@ -116,8 +117,8 @@ def cost_curves(metrics, epochs, axes):
     for ax in grid.flat[len(drawn):]:
         ax.set_visible(False)
     low = float(np.nanmin(np.where(epochs["train_cost"] > 0, epochs["train_cost"], np.nan)))
+    same_limits(drawn, x=(0, float(epochs["epoch"].max())), y=(low * 0.8, ceiling * 1.25))
     for ax in drawn:
-        ax.set_ylim(low * 0.8, ceiling * 1.25)
         plain_log_axis(ax.yaxis)
     legend = ([Line2D([], [], color="0.3", **({"dashes": d} if d else {"ls": "-"}), label=f"seed {s:g}")
                for s, d in dashes.items()] if mode == "grid"
@@ -181,6 +182,7 @@ def sharpness_curves(metrics, epochs, axes):
             drawn += 1
     for ax in grid.flat[drawn:]:
         ax.set_visible(False)
+    same_limits(grid.flat[:drawn], x=(0, float(epochs["epoch"].max())))
     legend = [Line2D([], [], color="black", ls="--", label="2 / lr")]
     legend += ([Line2D([], [], color="0.3", **({"dashes": d} if d else {"ls": "-"}), label=f"seed {s:g}")
                 for s, d in dashes.items()] + [Line2D([], [], color="0.6", label="training cost\n(right axis, log)")]
