@@ -67,6 +67,7 @@ def read_text(path):
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not a UTF-8 text file (byte 0x{raw[exc.start]:02x} at offset "
                           f"{exc.start}); an experiment is a TOML file, see experiments/README.md") from None
+    text = text.removeprefix("\ufeff")  # a byte-order mark some editors write: not part of the TOML
     if "\0" in text:
         raise ConfigError(f"{path}: a binary file (it holds NUL bytes), not a TOML experiment")
     return text
