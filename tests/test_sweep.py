@@ -199,3 +199,37 @@ def test_a_dead_worker_stops_the_sweep_with_one_line_and_exit_1(tmp_path, monkey
     assert code == 1 and len(err.strip().splitlines()) == 1
     assert "BrokenProcessPool: A task has failed to un-serialize. Details follow" in err
     assert "rerun the same command to resume" in err
+
+
+LOKY_WORKER_DEATH = (  # the message loky gives when a worker is killed (joblib 1.6), 3 lines, 380 characters
+    "A worker process managed by the executor was unexpectedly terminated. This could be caused by a segmentation "
+    "fault while calling the function or by an excessive memory usage causing the Operating System to kill the "
+    "worker.\n\nThe exit codes of the workers are {SIGKILL(-9)}\nDetailed tracebacks of the workers should have "
+    "been printed to stderr in the executor process if faulthandler was not disabled.")
+
+
+@pytest.mark.parametrize("message, shown, left_out", [
+    (LOKY_WORKER_DEATH, "kill the worker. The exit codes of the workers are {SIGKILL(-9)} Detailed tracebacks", None),
+    (LOKY_WORKER_DEATH.replace("worker.\n", "worker " + "very " * 10 + "long.\n"),
+     "very long. The exit codes of the workers are {SIGKILL(-9)} ...", "Detailed"),
+    ("word " * 300, "word word ...", None),
+])
+def test_a_long_stop_reason_keeps_its_first_line_whole_and_ends_on_a_word(tmp_path, monkeypatch, capsys, message,
+                                                                          shown, left_out):
+    from joblib.externals.loky.process_executor import TerminatedWorkerError
+
+    from study import cli
+    from study.sweep import command as sweep_command
+
+    def broken(*args, **kwargs):
+        raise TerminatedWorkerError(message)
+
+    monkeypatch.setattr(sweep_command, "run_sweep", broken)
+    code = cli.main(["sweep", str(experiment(tmp_path)), "--results", str(tmp_path / "r"), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 1 and len(err.strip().splitlines()) == 1 and shown in err
+    assert left_out is None or left_out not in err
+    reason = err.split("(TerminatedWorkerError: ", 1)[1].split(");", 1)[0]
+    first_line = " ".join(message.splitlines()[0].split())
+    assert reason.startswith(first_line[:900].rsplit(" ", 1)[0])  # the first line whole (up to 1000 characters)
+    assert all(word in message.split() or word == "..." for word in reason.split())  # no word cut in two
