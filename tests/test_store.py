@@ -1,7 +1,9 @@
 """Shards, the index and the tables, with hand-made runs (no training): checks, order, resilience."""
 
+import errno
 import json
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -282,6 +284,90 @@ def test_a_failed_table_append_leaves_no_half_row_and_the_end_rewrites(tmp_path,
     store.close()
     runs, epochs = tables(tmp_path)
     assert list(runs.lr) == [0.1, 0.2] and len(epochs) == 8
+
+
+def fill_disk_after(monkeypatch, budget):
+    """The tables' and the index's writes hit a full disk once `budget` more bytes are written: the
+    write that crosses it writes its first part, then raises ENOSPC (as a buffered flush can)."""
+    from study.store import tables as tables_module
+
+    real, left = tables_module.os_write, {"bytes": budget}
+
+    def write(descriptor, data):
+        part = min(len(data), left["bytes"])
+        left["bytes"] -= part
+        if part:
+            real(descriptor, bytes(data[:part]))
+        if part < len(data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return part
+
+    monkeypatch.setattr(tables_module, "os_write", write)
+
+
+def assert_whole_runs(folder):
+    """Both tables parse, list the same runs, and hold each run's rows exactly as its shard has them."""
+    runs, epochs = tables(folder)
+    assert list(epochs.run_id.drop_duplicates()) == list(runs.run_id)
+    for run_id in runs.run_id:
+        rows = read_shard(shard_path(folder, run_id))["epochs"]
+        assert list(epochs[epochs.run_id == run_id].train_cost) == [row["train_cost"] for row in rows]
+    return list(runs.run_id)
+
+
+def test_a_full_disk_at_any_moment_of_an_append_leaves_only_whole_runs(tmp_path, monkeypatch):
+    ids = [cfg.run_id for cfg in GRID]
+    sweep_by_hand(tmp_path / "clean", GRID)
+    clean = {name: (tmp_path / "clean" / name).read_bytes() for name in ("runs.csv", "epochs.csv")}
+    sizes = tmp_path / "sizes"
+    store = open_folder(sizes, GRID, todo=GRID)
+    store.settle(leave_out=set(ids))
+    store.add(*fake_run(GRID[0], seed=100))
+    before = [(sizes / name).stat().st_size for name in ("runs.csv", "epochs.csv", INDEX_FILE)]
+    store.add(*fake_run(GRID[1], seed=200))
+    runs_block, epochs_block, index_line = [(sizes / name).stat().st_size - size for name, size in
+                                            zip(("runs.csv", "epochs.csv", INDEX_FILE), before)]
+    store.close()
+    both = runs_block + epochs_block
+    for budget in sorted({0, 1, runs_block - 1, runs_block, runs_block + 1, runs_block + epochs_block // 2,
+                          both - 1, both, both + index_line // 2, both + index_line - 1}):
+        folder, lines = tmp_path / f"full-{budget}", []
+        store = open_folder(folder, GRID, todo=GRID, lines=lines)
+        store.settle(leave_out=set(ids))
+        store.add(*fake_run(GRID[0], seed=100))
+        with monkeypatch.context() as full:
+            fill_disk_after(full, budget)
+            store.add(*fake_run(GRID[1], seed=200))  # its shard is saved, its rows fail part-way
+            store.add(*fake_run(GRID[2], seed=300))  # the disk is still full: fails at once
+            tabled = assert_whole_runs(folder)  # what a kill at this moment would leave
+            assert tabled in (ids[:1], ids[:2]), budget  # the second run only when its rows were written whole
+        assert lines and len(lines) <= 2 and len({line.split(":")[1] for line in lines}) == len(lines)
+        assert all("No space left on device" in line and str(folder) in line for line in lines)
+        killed = tmp_path / f"killed-{budget}"
+        shutil.copytree(folder, killed)
+        store.add(*fake_run(GRID[3], seed=400))  # space again: the sweep goes on
+        store.settle()
+        store.close()
+        assert {name: (folder / name).read_bytes() for name in clean} == clean, budget
+        store = open_folder(killed, GRID, todo=GRID[3:])  # the next sweep, had this one been killed then
+        store.settle(leave_out={ids[3]})
+        assert_whole_runs(killed)
+        store.add(*fake_run(GRID[3], seed=400))
+        store.settle()
+        store.close()
+        assert {name: (killed / name).read_bytes() for name in clean} == clean, budget
+
+
+def test_a_write_error_is_reported_once_per_file_and_cause(tmp_path, monkeypatch):
+    lines = []
+    store = open_folder(tmp_path, GRID, todo=GRID, lines=lines)
+    store.settle(leave_out={cfg.run_id for cfg in GRID})
+    fill_disk_after(monkeypatch, 0)
+    for cfg in GRID:
+        store.add(*fake_run(cfg))
+    assert lines == [f"warning: could not write {tmp_path / 'runs.csv'}: No space left on device; the tables are "
+                     "rewritten at the end of the sweep"]
+    store.close()
 
 
 def test_write_errors_name_the_file(tmp_path):

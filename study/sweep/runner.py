@@ -100,18 +100,18 @@ def sweep_locked(experiment, store, tally, data_dir, jobs, backend, scheduler, t
     try:
         if todo:
             pool = executor(backend, scheduler, jobs, loaded, store.folder / SCRATCH, list(todo.values()))
-            train_all(todo.values(), store, pool, threads, on_result, tally, report)
+            train_all(todo.values(), store, pool, threads, on_result, tally)
     finally:
         finish(store, manifest, tally, report)
 
 
-def train_all(todo, store, pool, threads, on_result, tally, report):
+def train_all(todo, store, pool, threads, on_result, tally):
     """Train `todo` in the pool; each result is saved at once (shard, then rows appended to the tables)."""
     with pool as (parallel, shared):
         results = parallel(delayed(train_one)(cfg, shared[(cfg.dataset, cfg.dtype)], threads, train) for cfg in todo)
         try:
             for row, epochs in results:
-                save(store, row, epochs, tally, report)
+                save(store, row, epochs, tally)
                 if on_result:
                     on_result(row)
         finally:
@@ -120,12 +120,13 @@ def train_all(todo, store, pool, threads, on_result, tally, report):
                 results.close()  # an interruption stops the workers now, not when the generator is collected
 
 
-def save(store, row, epochs, tally, report):
+def save(store, row, epochs, tally):
     """Save one result; a shard that cannot be written stays in memory and is retried."""
     try:
         tally.trained_now += store.add(row, epochs)
     except WriteError as exc:
-        report(f"warning: {exc}; {len(store.unsaved)} finished run(s) kept in memory, retried after the next run")
+        store.warn_once(exc, f"warning: {exc}; finished runs are kept in memory and retried after each run and "
+                        "at the end")
     tally.folder_counts, tally.unsaved = store.totals(), len(store.unsaved)  # the other runs do not change
 
 
