@@ -323,3 +323,76 @@ def test_a_run_that_would_read_a_hole_in_the_copy_is_refused(tmp_path, monkeypat
     monkeypatch.setattr(run, "run_rows", lambda cfg, y_train: (np.arange(400, 600), np.arange(0)), raising=False)
     with pytest.raises(RuntimeError, match="reads training rows the workers' data copy left out"):
         pool.train_one(make_config({"n_train": 200, "n_val": 0}), shared, 1)
+
+
+@contextlib.contextmanager
+def read_only(folder):
+    """`folder` made read-only; yields the path to use. Root ignores permissions, so as root a read-only bind
+    mount stands in (skipped where mounting is not allowed); other users get the write bits taken away."""
+    if os.geteuid() != 0:
+        modes = {path: path.stat().st_mode for path in [folder, *folder.rglob("*")]}
+        for path, mode in modes.items():
+            path.chmod(mode & ~0o222)
+        try:
+            yield folder
+        finally:
+            for path, mode in modes.items():
+                path.chmod(mode)
+        return
+    view = folder.with_name(folder.name + "-read-only")
+    view.mkdir()
+    mounted = subprocess.run(["mount", "--bind", str(folder), str(view)], capture_output=True)
+    if mounted.returncode:
+        pytest.skip("running as root, and a read-only bind mount is not allowed here")
+    try:
+        if subprocess.run(["mount", "-o", "remount,ro,bind", str(view)], capture_output=True).returncode:
+            pytest.skip("running as root, and a read-only bind mount is not allowed here")
+        yield view
+    finally:
+        subprocess.run(["umount", str(view)], check=True)
+
+
+def folder_bytes(folder):
+    return {path.relative_to(folder): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def test_a_read_only_results_folder_is_one_line_saying_what_it_holds(tmp_path, data_root, capsys, monkeypatch):
+    monkeypatch.setenv("STUDY_DATA_DIR", data_root)
+    path, results = experiment(tmp_path), tmp_path / "r"
+    assert cli.main(["sweep", str(path), "--results", str(results), "--jobs", "1", "--no-progress"]) == 0
+    before = folder_bytes(results)
+    capsys.readouterr()
+    with read_only(results) as view:
+        for more, holds in (([], "all 4 of this grid's runs"), (["--set", "epochs=2"], "0 of this grid's 4 runs")):
+            code = cli.main(["sweep", str(path), "--results", str(view), "--jobs", "1", "--no-progress", *more])
+            out, err = capsys.readouterr()
+            assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
+            assert f"{view / 'g'} cannot be written (" in err and "no finished run" not in err
+            assert f"it holds 4 finished run(s) (2 ok, 2 diverged, 0 failed), {holds}; nothing was changed" in err
+        code = cli.main(["sweep", str(path), "--results", str(view / "new"), "--jobs", "1", "--no-progress"])
+        err = capsys.readouterr().err
+        assert code == 2 and len(err.strip().splitlines()) == 1 and f"{view / 'new' / 'g'} cannot be created" in err
+    assert folder_bytes(results) == before
+
+
+def test_a_folder_whose_shards_cannot_be_written_is_refused_before_training(tmp_path, data_root, capsys,
+                                                                            monkeypatch):
+    """Its .lock can still be taken: the folder is probed too, so no run is trained to be lost."""
+    monkeypatch.setenv("STUDY_DATA_DIR", data_root)
+    path, results = experiment(tmp_path), tmp_path / "r"
+    assert cli.main(["sweep", str(path), "--results", str(results), "--jobs", "1", "--no-progress",
+                     "--set", "lr=0.1"]) == 0
+    shards = results / "g" / "shards"
+    capsys.readouterr()
+    with read_only(shards) as view:
+        if view != shards:  # as root: mount the read-only view over the shards themselves
+            subprocess.run(["mount", "--bind", str(view), str(shards)], check=True)
+        try:
+            code = cli.main(["sweep", str(path), "--results", str(results), "--jobs", "1", "--no-progress"])
+        finally:
+            if view != shards:
+                subprocess.run(["umount", str(shards)], check=True)
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert f"{shards} cannot be written" in err and "it holds 2 finished run(s)" in err
+    assert len(list(shards.glob("*.json"))) == 2

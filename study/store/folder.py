@@ -161,6 +161,23 @@ class ResultsFolder:
         return counts
 
 
+def saved_statuses(folder):
+    """{run_id: status} of the folder's valid shards, read without writing anything (the index spares reads)."""
+    index = Index(folder).load()
+    found, _ = scan_shards(folder)
+    statuses = {}
+    for run_id, stamp in found.items():
+        entry = index.entries.get(run_id)
+        if entry is not None and entry.stamp == stamp:
+            statuses[run_id] = entry.status
+            continue
+        try:
+            statuses[run_id] = read_shard(shard_path(folder, run_id))["run"]["status"]
+        except ShardError:
+            pass  # a damaged shard is no saved run
+    return statuses
+
+
 def top_leftovers(folder):
     """Temporary files at the folder's top (tables, index, manifest) that a kill left behind."""
     try:

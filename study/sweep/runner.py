@@ -1,5 +1,6 @@
 """Run an experiment's grid with joblib: workers train and return rows, only the driver writes."""
 
+import contextlib
 import os
 import shutil
 import sys
@@ -11,11 +12,12 @@ from joblib import delayed
 
 from study.data import datasets
 from study.data.idx import DataError
-from study.store.lock import FolderLock
+from study.store.lock import FolderLock, LockError, ReadOnlyError
+from study.store.shards import TRAINED
 from results_io import WriteError, read_manifest
 from study.store.manifest import build_manifest, now, write_manifest
 from study.sweep.pool import executor, share, train_one  # noqa: F401  (share: tests and bench use it)
-from study.store.folder import SCRATCH, ResultsFolder
+from study.store.folder import SCRATCH, ResultsFolder, saved_statuses
 from study.training.memory import check_memory
 from study.training.train import train
 
@@ -63,7 +65,7 @@ def run_sweep(experiment, results_root="results", jobs=None, backend="loky", sch
     tally.folder, tally.grid_runs = folder, len(experiment.run_ids)
     created = not folder.exists()
     try:
-        with FolderLock(folder):
+        with take(folder, experiment):
             store = ResultsFolder(folder, report).open()
             try:
                 sweep_locked(experiment, store, tally, data_dir, jobs, backend, scheduler, threads,
@@ -75,6 +77,35 @@ def run_sweep(experiment, results_root="results", jobs=None, backend="loky", sch
             shutil.rmtree(folder, ignore_errors=True)
         raise
     return tally.trained_now, tally.grid_runs
+
+
+@contextlib.contextmanager
+def take(folder, experiment):
+    """Hold the folder's lock; a folder that cannot be written is one LockError saying what it holds."""
+    try:
+        lock = FolderLock(folder).__enter__()
+    except ReadOnlyError as exc:
+        if not folder.is_dir():
+            raise LockError(f"{exc}; give a --results folder where this sweep can write") from None
+        raise LockError(f"{exc}: {what_it_holds(folder, experiment.run_ids)}; nothing was changed; make it "
+                        "writable, or give another --results") from None
+    try:
+        yield lock
+    finally:
+        lock.__exit__()
+
+
+def what_it_holds(folder, grid_ids):
+    """'it holds 4 finished runs (2 ok, 2 diverged, 0 failed), all 4 of this grid's runs', read-only."""
+    statuses = saved_statuses(folder)
+    if not statuses:
+        return "it holds no finished run"
+    counts = {status: sum(s == status for s in statuses.values()) for status in ("ok", "diverged", "failed")}
+    trained = sum(statuses.get(run_id) in TRAINED for run_id in grid_ids)
+    mine = f"all {trained} of this grid's runs" if trained == len(grid_ids) else \
+        f"{trained} of this grid's {len(grid_ids)} runs"
+    return (f"it holds {len(statuses)} finished run(s) ({counts['ok']} ok, {counts['diverged']} diverged, "
+            f"{counts['failed']} failed), {mine}")
 
 
 def sweep_locked(experiment, store, tally, data_dir, jobs, backend, scheduler, threads,
