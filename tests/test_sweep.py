@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -127,6 +128,35 @@ def test_killed_sweep_resumes_to_the_same_tables(tmp_path, data_root):
     assert f"{8 - n_before} trained now" in resumed.stdout
     for got, want in zip(tables(killed / "g"), tables(tmp_path / "clean" / "g")):
         pd.testing.assert_frame_equal(got, want)
+    left = [*Path("/dev/shm").glob(f"sem.loky-{proc.pid}-*"), *Path("/dev/shm").glob(f"joblib_*_{proc.pid}_*"),
+            *Path(tempfile.gettempdir()).glob(f"joblib_*_{proc.pid}_*")]
+    assert left == []  # the killed pool's semaphores and folders, removed by the resume
+
+
+def test_what_a_killed_pool_left_is_removed_by_the_next_sweep_of_its_folder(tmp_path, data_root, monkeypatch):
+    from study.sweep import pool
+
+    shm = tmp_path / "shm"
+    shm.mkdir()
+    monkeypatch.setattr(pool, "SHARED_MEMORY", shm)
+    dead = int(Path("/proc/sys/kernel/pid_max").read_text()) + 1 if Path("/proc/sys/kernel/pid_max").exists() \
+        else 2 ** 22 + 1  # no process can have it
+    gone = [shm / f"sem.loky-{dead}-a1b2c3d4", shm / f"sem.loky-{dead}-e5f6g7h8",
+            shm / f"joblib_memmapping_folder_{dead}_0a1b_2c3d"]
+    kept = [shm / f"sem.loky-{os.getpid()}-a1b2c3d4",  # a live process's: in use
+            shm / f"sem.loky-{dead}0-a1b2c3d4", shm / f"joblib_memmapping_folder_{dead}0_0a1b_2c3d",  # another pid
+            shm / "sem.mine"]
+    for path in gone + kept:
+        path.mkdir() if "folder" in path.name else path.write_bytes(b"\0" * 32)
+    folder = tmp_path / "r" / "g"
+    folder.mkdir(parents=True)
+    (folder / ".lock").write_text(f"pid {dead}")  # what the killed sweep's lock file says
+    run_sweep(load_experiment(experiment(tmp_path, lrs="[0.1]")), tmp_path / "r", jobs=1, data_dir=data_root)
+    assert [path for path in gone if path.exists()] == [] and all(path.exists() for path in kept)
+    (folder / ".lock").write_text(f"pid {os.getpid()}")  # a live holder (a notebook) keeps its pool: untouched
+    gone[0].write_bytes(b"\0" * 32)  # and a dead pid that is not this folder's last holder: not this folder's
+    run_sweep(load_experiment(experiment(tmp_path, lrs="[0.1]")), tmp_path / "r", jobs=1, data_dir=data_root)
+    assert kept[0].exists() and gone[0].exists()
 
 
 def test_a_second_sweep_on_a_locked_folder_is_refused(tmp_path, data_root):

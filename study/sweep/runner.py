@@ -16,7 +16,7 @@ from study.store.lock import FolderLock, LockError, ReadOnlyError
 from study.store.shards import TRAINED
 from results_io import WriteError, read_manifest
 from study.store.manifest import build_manifest, now, write_manifest
-from study.sweep.pool import executor, share, train_one  # noqa: F401  (share: tests and bench use it)
+from study.sweep.pool import executor, remove_killed_pool_leftovers, share, train_one  # noqa: F401  (share: tests and bench use it)
 from study.store.folder import SCRATCH, ResultsFolder, saved_statuses
 from study.training.memory import check_memory
 from study.training.train import train
@@ -90,6 +90,7 @@ def take(folder, experiment):
         raise LockError(f"{exc}: {what_it_holds(folder, experiment.run_ids)}; nothing was changed; make it "
                         "writable, or give another --results") from None
     try:
+        remove_killed_pool_leftovers(lock.previous_holder)  # the last sweep of this folder, if it was killed
         yield lock
     finally:
         lock.__exit__()
