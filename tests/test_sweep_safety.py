@@ -179,6 +179,48 @@ def test_sigterm_stops_the_sweep_cleanly_and_stops_the_workers(tmp_path, data_ro
     assert not (results / "g" / ".scratch").exists()
 
 
+def cmdline(pid):
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+# Moments early in a sweep for Ctrl-C: when a process of the pool has just appeared (still importing),
+# or a moment later (the sleeps only vary the moment; nothing is asserted about time).
+EARLY_MOMENTS = [(b"resource_tracker", 1, 0.0), (b"popen_loky", 1, 0.0), (b"popen_loky", 1, 0.05),
+                 (b"popen_loky", 2, 0.0), (b"popen_loky", 2, 0.2)]
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_ctrl_c_early_in_a_sweep_is_one_line_whatever_the_moment(tmp_path, data_root):
+    text = GRID.replace("n_train = 600", "n_train = 20000").replace("hidden = [16]", "hidden = [256]")
+    path = experiment(tmp_path, epochs=400, text=text)
+    env = {**os.environ, "STUDY_DATA_DIR": data_root}
+    for trial, (marker, count, pause) in enumerate(EARLY_MOMENTS):
+        proc = subprocess.Popen([sys.executable, "-m", "study", "sweep", str(path), "--results",
+                                 str(tmp_path / f"r{trial}"), "--jobs", "2", "--no-progress"], env=env,
+                                start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            def appeared():
+                found = [p for p in descendants(proc.pid) if marker in cmdline(p)]
+                return proc.poll() is not None or len(found) >= count
+
+            wait_for(appeared, f"{count} process(es) of the pool matching {marker!r}")
+            time.sleep(pause)
+            below = descendants(proc.pid)
+            os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C in a terminal: the whole process group
+            out, err = proc.communicate(timeout=WAIT_CEILING)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        moment = f"trial {trial}: {count} x {marker!r} + {pause} s"
+        assert proc.returncode == 130, (moment, err)
+        assert len(err.strip().splitlines()) == 1 and "interrupted" in err, (moment, err)
+        wait_for(lambda: not any(alive(p) for p in below), "the pool's processes to exit after Ctrl-C")
+
+
 def test_blas_threads_are_recorded_and_a_change_is_reported(tmp_path, data_root):
     path, results = experiment(tmp_path), tmp_path / "r"
     lines = []

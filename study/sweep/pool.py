@@ -4,6 +4,7 @@ import contextlib
 import os
 import resource
 import shutil
+import signal
 import tempfile
 import traceback
 from dataclasses import replace
@@ -100,6 +101,37 @@ def scratch_bytes(loaded):
     return sum(getattr(d, key).nbytes for d in loaded.values() for key in ("X_train", "y_train", "X_test", "y_test"))
 
 
+@contextlib.contextmanager
+def children_without_sigint():
+    """Within: processes started from this thread (pool workers, their resource trackers) start with SIGINT
+    blocked, and keep it so, as a blocked signal survives fork and exec.
+
+    Ctrl-C reaches the whole foreground process group: a worker still importing would print a traceback.
+    The driver owns the interruption and stops the pool. A Ctrl-C meanwhile waits, and is raised here
+    when SIGINT is unblocked again.
+    """
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    start_resource_trackers()
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def start_resource_trackers():
+    """Start multiprocessing's and loky's resource trackers now, if they are not running: starting one
+    ends with SIGINT unblocked (Python 3.11's multiprocessing), which would undo children_without_sigint."""
+    from multiprocessing import resource_tracker
+
+    from joblib.externals.loky.backend import resource_tracker as loky_tracker
+
+    resource_tracker.ensure_running()
+    loky_tracker.ensure_running()
+
+
 SHARED_MEMORY = Path("/dev/shm")  # Linux: named semaphores, and joblib's temporary folders when it has room
 
 
@@ -152,8 +184,9 @@ def executor(backend, scheduler, jobs, loaded, scratch, todo=()):
 
         with contextlib.ExitStack() as stack:
             if not scheduler:
-                scheduler = stack.enter_context(LocalCluster(
-                    n_workers=jobs, threads_per_worker=1, host="127.0.0.1", dashboard_address=None))
+                with children_without_sigint():
+                    scheduler = stack.enter_context(LocalCluster(
+                        n_workers=jobs, threads_per_worker=1, host="127.0.0.1", dashboard_address=None))
             stack.enter_context(Client(scheduler))
             stack.enter_context(parallel_config(backend="dask", scatter=list(loaded.values())))
             yield Parallel(n_jobs=-1, return_as="generator_unordered"), loaded

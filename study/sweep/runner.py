@@ -16,7 +16,8 @@ from study.store.lock import FolderLock, LockError, ReadOnlyError
 from study.store.shards import TRAINED
 from results_io import WriteError, read_manifest
 from study.store.manifest import build_manifest, now, write_manifest
-from study.sweep.pool import executor, remove_killed_pool_leftovers, share, train_one  # noqa: F401  (share: tests and bench use it)
+from study.sweep.pool import share  # noqa: F401  (tests and bench use it from here)
+from study.sweep.pool import children_without_sigint, executor, remove_killed_pool_leftovers, train_one
 from study.store.folder import SCRATCH, ResultsFolder, saved_statuses
 from study.training.memory import check_memory
 from study.training.train import train
@@ -140,16 +141,20 @@ def sweep_locked(experiment, store, tally, data_dir, jobs, backend, scheduler, t
 def train_all(todo, store, pool, threads, on_result, tally):
     """Train `todo` in the pool; each result is saved at once (shard, then rows appended to the tables)."""
     with pool as (parallel, shared):
-        results = parallel(delayed(train_one)(cfg, shared[(cfg.dataset, cfg.dtype)], threads, train) for cfg in todo)
+        results = None
         try:
+            with children_without_sigint():  # the workers start here: Ctrl-C is the driver's to handle
+                results = parallel(delayed(train_one)(cfg, shared[(cfg.dataset, cfg.dtype)], threads, train)
+                                   for cfg in todo)
             for row, epochs in results:
                 save(store, row, epochs, tally)
                 if on_result:
                     on_result(row)
         finally:
-            with warnings.catch_warnings():  # joblib's note on cancelled tasks: the sweep says what happened
-                warnings.simplefilter("ignore")
-                results.close()  # an interruption stops the workers now, not when the generator is collected
+            if results is not None:
+                with warnings.catch_warnings():  # joblib's note on cancelled tasks: the sweep says what happened
+                    warnings.simplefilter("ignore")
+                    results.close()  # an interruption stops the workers now, not when the generator is collected
 
 
 def save(store, row, epochs, tally):
