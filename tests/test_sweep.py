@@ -134,11 +134,11 @@ def test_killed_sweep_resumes_to_the_same_tables(tmp_path, data_root):
 
 
 def test_what_a_killed_pool_left_is_removed_by_the_next_sweep_of_its_folder(tmp_path, data_root, monkeypatch):
-    from study.sweep import pool
+    from study.sweep import leftovers
 
     shm = tmp_path / "shm"
     shm.mkdir()
-    monkeypatch.setattr(pool, "SHARED_MEMORY", shm)
+    monkeypatch.setattr(leftovers, "SHARED_MEMORY", shm)
     dead = int(Path("/proc/sys/kernel/pid_max").read_text()) + 1 if Path("/proc/sys/kernel/pid_max").exists() \
         else 2 ** 22 + 1  # no process can have it
     gone = [shm / f"sem.loky-{dead}-a1b2c3d4", shm / f"sem.loky-{dead}-e5f6g7h8",

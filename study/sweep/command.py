@@ -24,6 +24,10 @@ def sweep_command(args):
         raise ConfigError(f"--threads must be at least 1, got {args.threads}")
     if args.scheduler and args.backend != "dask":
         raise ConfigError("--scheduler needs --backend dask")
+    if args.scheduler:
+        from study.sweep.cluster import check_scheduler
+
+        check_scheduler(args.scheduler)
     experiment = load_experiment(args.experiment, args.set)  # the whole grid, before any run
     tally, progress = Tally(), Progress(experiment.name, enabled=not args.no_progress)
     start = time.perf_counter()

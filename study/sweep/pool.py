@@ -1,20 +1,18 @@
 """Where runs are trained: the worker function, and the joblib pool (loky or dask) that runs it."""
 
 import contextlib
-import os
 import resource
 import shutil
-import signal
-import tempfile
 import traceback
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from joblib import Parallel, parallel_config
+from joblib import Parallel
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from results_io import WriteError
+from study.sweep.cluster import dask_pool
 from study.training.rows import failed_run_row, run_row
 from study.training.run import run_rows
 
@@ -102,74 +100,6 @@ def scratch_bytes(loaded):
 
 
 @contextlib.contextmanager
-def children_without_sigint():
-    """Within: processes started from this thread (pool workers, their resource trackers) start with SIGINT
-    blocked, and keep it so, as a blocked signal survives fork and exec.
-
-    Ctrl-C reaches the whole foreground process group: a worker still importing would print a traceback.
-    The driver owns the interruption and stops the pool. A Ctrl-C meanwhile waits, and is raised here
-    when SIGINT is unblocked again.
-    """
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    start_resource_trackers()
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
-def start_resource_trackers():
-    """Start multiprocessing's and loky's resource trackers now, if they are not running: starting one
-    ends with SIGINT unblocked (Python 3.11's multiprocessing), which would undo children_without_sigint."""
-    from multiprocessing import resource_tracker
-
-    from joblib.externals.loky.backend import resource_tracker as loky_tracker
-
-    resource_tracker.ensure_running()
-    loky_tracker.ensure_running()
-
-
-SHARED_MEMORY = Path("/dev/shm")  # Linux: named semaphores, and joblib's temporary folders when it has room
-
-
-def killed_pool_leftovers(pid):
-    """What the loky pool of a sweep whose driver was `pid` left when the sweep was killed: loky's named
-    semaphores and joblib's (empty) memmapping folders, each named after the driver's pid.
-
-    [] while a process with that pid is alive: a notebook that ran a sweep keeps its pool, and the
-    pool its semaphores. A dead pid's files belong to no one (a new process with that pid would be alive).
-    """
-    if not pid or alive(pid):
-        return []
-    roots = {SHARED_MEMORY, Path(tempfile.gettempdir())}
-    if os.environ.get("JOBLIB_TEMP_FOLDER"):
-        roots.add(Path(os.environ["JOBLIB_TEMP_FOLDER"]))
-    found = list(SHARED_MEMORY.glob(f"sem.loky-{pid}-*"))
-    for root in roots:
-        found += root.glob(f"joblib_memmapping_folder_{pid}_*")
-    return found
-
-
-def remove_killed_pool_leftovers(pid):
-    for path in killed_pool_leftovers(pid):
-        with contextlib.suppress(OSError):
-            shutil.rmtree(path) if path.is_dir() else path.unlink()
-
-
-def alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # another user's process
-        return True
-    return True
-
-
-@contextlib.contextmanager
 def executor(backend, scheduler, jobs, loaded, scratch, todo=()):
     """(joblib Parallel, datasets as the workers should receive them) for the backend.
 
@@ -180,16 +110,8 @@ def executor(backend, scheduler, jobs, loaded, scratch, todo=()):
     dask: each dataset is scattered to the workers once; nothing needs a shared filesystem.
     """
     if backend == "dask":
-        from dask.distributed import Client, LocalCluster
-
-        with contextlib.ExitStack() as stack:
-            if not scheduler:
-                with children_without_sigint():
-                    scheduler = stack.enter_context(LocalCluster(
-                        n_workers=jobs, threads_per_worker=1, host="127.0.0.1", dashboard_address=None))
-            stack.enter_context(Client(scheduler))
-            stack.enter_context(parallel_config(backend="dask", scatter=list(loaded.values())))
-            yield Parallel(n_jobs=-1, return_as="generator_unordered"), loaded
+        with dask_pool(scheduler, jobs, loaded) as pool:
+            yield pool
         return
     if jobs == 1:  # joblib runs one job in this process: the workers' copy is not needed
         yield Parallel(n_jobs=1, return_as="generator_unordered"), loaded

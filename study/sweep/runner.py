@@ -17,7 +17,9 @@ from study.store.shards import TRAINED
 from results_io import WriteError, read_manifest
 from study.store.manifest import build_manifest, now, write_manifest
 from study.sweep.pool import share  # noqa: F401  (tests and bench use it from here)
-from study.sweep.pool import children_without_sigint, executor, remove_killed_pool_leftovers, train_one
+from study.sweep.interrupt import children_without_sigint
+from study.sweep.leftovers import remove_killed_pool_leftovers
+from study.sweep.pool import executor, train_one
 from study.store.folder import SCRATCH, ResultsFolder, saved_statuses
 from study.training.memory import check_memory
 from study.training.train import train
