@@ -401,6 +401,7 @@ def test_the_manifest_grid_reads_back_as_each_configs_fields(tmp_path):
 
     from study.sweep.experiment import load_experiment
     from results_io import read_manifest
+    from analysis.load.axes import manifest_grid
     from study.store.manifest import build_manifest, write_manifest
 
     path = tmp_path / "e.toml"
@@ -409,9 +410,50 @@ def test_the_manifest_grid_reads_back_as_each_configs_fields(tmp_path):
     write_manifest(tmp_path, build_manifest(experiment, {"jobs": 1}, [{"dataset": "mnist"}]))
     manifest = read_manifest(tmp_path)
     want = [{"run_id": cfg.run_id, **dataclasses.asdict(cfg), "hidden": list(cfg.hidden)} for cfg in experiment.configs]
-    assert manifest["grid"] == want and len(want) == 4
+    assert manifest_grid(manifest) == want and len(want) == 4
     assert manifest["execution"] == {"jobs": 1} and manifest["ended"] is None
     assert [cfg.run_id for cfg in experiment.configs] == list(experiment.run_ids)
+
+
+def test_the_manifest_grid_is_blocks_a_few_bytes_a_run_and_reads_back_in_grid_order(tmp_path):
+    from analysis.load.axes import manifest_grid
+    from results_io import read_manifest
+    from study.identity import config_text
+    from study.store.manifest import build_manifest, write_manifest
+    from study.sweep.experiment import load_experiment
+
+    path = tmp_path / "e.toml"
+    path.write_text("[base]\nepochs = 5\n[[grid]]\nactivation = ['relu', 'tanh']\nlr = [0.1, 0.2]\nseed = "
+                    f"{list(range(2500))}\n[[grid]]\nlr = [0.2, 0.3]\n")  # 10,000 runs, then one new and one again
+    experiment = load_experiment(path)
+    write_manifest(tmp_path, build_manifest(experiment, {}, None))
+    grid = manifest_grid(read_manifest(tmp_path))
+    assert [point["run_id"] for point in grid] == list(experiment.run_ids) and len(grid) == 10_001
+    for index in (0, 4999, 10_000):  # each run's settings, exactly as the run's config has them
+        assert {k: v for k, v in grid[index].items() if k != "run_id"} == json.loads(
+            config_text(experiment.configs[index]))
+    size = (tmp_path / "manifest.json").stat().st_size
+    assert size < 20 * len(grid) + 20_000  # a run id a run (one object per run took about 500 bytes a run)
+
+
+def test_a_block_whose_runs_cannot_be_rebuilt_is_written_run_by_run():
+    from analysis.load.axes import manifest_grid
+    from study.sweep.experiment import grid_block
+
+    configs = {cfg.run_id: (cfg, None) for cfg in GRID[:2]}
+    # the block says lr 0.5, 0.6, but its first run has lr 0.1: as if RunConfig changed what it was given
+    blocks = grid_block(GRID[0], {"lr": [0.5, 0.6]}, list(configs), configs)
+    assert len(blocks) == 2 and all(block["axes"] == {} for block in blocks)
+    assert [point["lr"] for point in manifest_grid({"grid_blocks": blocks})] == [0.1, 0.2]
+
+
+def test_the_analysis_reads_the_one_object_per_run_grid_of_older_folders_too():
+    from analysis.load.axes import manifest_grid
+
+    old = [{"run_id": "a", "lr": 0.1}, {"run_id": "b", "lr": 0.2}]
+    assert manifest_grid({"grid": old}) == old
+    assert manifest_grid({"grid_blocks": [{"settings": {}, "axes": {"lr": [0.1]}}]}) == []  # damaged: no grid
+    assert manifest_grid({}) == [] and manifest_grid(None) == []
 
 
 def test_the_history_counts_a_rerun_and_adds_a_changed_grid(tmp_path):

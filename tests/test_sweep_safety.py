@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from conftest import WAIT_CEILING, wait_for
 
+from analysis.load.axes import manifest_grid
 from study import cli
 from study.sweep.experiment import load_experiment
 from study.data.idx import DataError
@@ -71,7 +72,7 @@ def test_a_changed_grid_keeps_every_finished_run_and_the_manifest_keeps_every_gr
                                   first.sort_values("run_id").reset_index(drop=True))
     manifest = json.loads((results / "g" / "manifest.json").read_text())
     assert [g["overrides"] for g in manifest["grids"]] == [[], ["epochs=2"]]
-    assert {run["epochs"] for run in manifest["grid"]} == {2} and manifest["folder_runs"]["other_runs"] == 4
+    assert {run["epochs"] for run in manifest_grid(manifest)} == {2} and manifest["folder_runs"]["other_runs"] == 4
     assert manifest["ended"]
 
 
@@ -219,6 +220,26 @@ def test_ctrl_c_early_in_a_sweep_is_one_line_whatever_the_moment(tmp_path, data_
         assert proc.returncode == 130, (moment, err)
         assert len(err.strip().splitlines()) == 1 and "interrupted" in err, (moment, err)
         wait_for(lambda: not any(alive(p) for p in below), "the pool's processes to exit after Ctrl-C")
+
+
+def test_once_a_sweep_stops_the_pools_thread_errors_are_not_printed(monkeypatch):
+    import threading
+
+    from study.sweep.interrupt import quiet_pool_threads
+
+    printed = []  # the hook in place before: Python's (prints), here a stand-in that records
+    monkeypatch.setattr(threading, "excepthook", lambda args: printed.append(args.thread.name))
+
+    def fail():
+        raise KeyError(1)  # as loky's manager thread can, when the pool is taken down under it
+
+    quiet_pool_threads()
+    quiet_pool_threads()  # once is enough, twice does no harm
+    for name in ("ExecutorManagerThread", "QueueFeederThread", "another thread"):
+        thread = threading.Thread(target=fail, name=name)
+        thread.start()
+        thread.join()
+    assert printed == ["another thread"]
 
 
 def test_blas_threads_are_recorded_and_a_change_is_reported(tmp_path, data_root):

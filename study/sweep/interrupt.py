@@ -2,6 +2,7 @@
 
 import contextlib
 import signal
+import threading
 
 
 @contextlib.contextmanager
@@ -33,3 +34,25 @@ def start_resource_trackers():
 
     resource_tracker.ensure_running()
     loky_tracker.ensure_running()
+
+
+POOL_THREADS = ("ExecutorManagerThread", "QueueFeederThread")  # loky's threads in the driver
+
+
+def quiet_pool_threads():
+    """From now on, an exception in one of loky's threads in this process is not printed.
+
+    Called when a sweep stops mid-dispatch: tearing the pool down while its manager thread queues the
+    first runs can make that thread fail (a run taken back under it), which is noise by then. Other
+    threads' exceptions are printed as before.
+    """
+    previous = threading.excepthook
+    if getattr(previous, "quiet_pool_threads", False):
+        return
+
+    def hook(args):
+        if args.thread is None or args.thread.name not in POOL_THREADS:
+            previous(args)
+
+    hook.quiet_pool_threads = True
+    threading.excepthook = hook

@@ -17,7 +17,7 @@ from study.store.shards import TRAINED
 from results_io import WriteError, read_manifest
 from study.store.manifest import build_manifest, now, write_manifest
 from study.sweep.pool import share  # noqa: F401  (tests and bench use it from here)
-from study.sweep.interrupt import children_without_sigint
+from study.sweep.interrupt import children_without_sigint, quiet_pool_threads
 from study.sweep.leftovers import remove_killed_pool_leftovers
 from study.sweep.pool import executor, train_one
 from study.store.folder import SCRATCH, ResultsFolder, saved_statuses
@@ -152,6 +152,9 @@ def train_all(todo, store, pool, threads, on_result, tally):
                 save(store, row, epochs, tally)
                 if on_result:
                     on_result(row)
+        except BaseException:
+            quiet_pool_threads()  # the pool is torn down now, whatever its threads were doing
+            raise
         finally:
             if results is not None:
                 with warnings.catch_warnings():  # joblib's note on cancelled tasks: the sweep says what happened
