@@ -205,3 +205,18 @@ def test_an_out_name_of_250_characters_is_written(small_data_dir, tmp_path, caps
     assert code == 0 and err == "" and stdout.strip().endswith(f"-> {out}")
     assert list(pd.read_csv(out)["epoch"]) == [0, 1, 2]
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_ctrl_c_while_the_command_loads_is_one_line(monkeypatch, capsys):
+    """The package (numpy) is loaded inside main: a Ctrl-C then is the interruption line, exit 130."""
+    from study import cli
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "build_parser", interrupted)
+    code, out, err = run_cli(["sweep", "x.toml"], capsys)
+    assert code == 130 and out == "" and err == "study: interrupted\n"
+    done = subprocess.run([sys.executable, "-c", "import sys, study.cli; print(sorted({'numpy', 'study.config'} & "
+                           "set(sys.modules)))"], capture_output=True, text=True, timeout=WAIT_CEILING)
+    assert done.stdout.strip() == "[]"  # before main runs, nothing slow is loaded, so nothing can raise there
