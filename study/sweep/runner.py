@@ -145,7 +145,9 @@ def train_all(todo, store, pool, threads, on_result, tally):
     with pool as (parallel, shared):
         results = None
         try:
-            with children_without_sigint():  # the workers start here: Ctrl-C is the driver's to handle
+            # the pool's processes start here, Ctrl-C is the driver's to handle (one job runs in this process)
+            guard = children_without_sigint() if parallel.n_jobs != 1 else contextlib.nullcontext()
+            with guard:
                 results = parallel(delayed(train_one)(cfg, shared[(cfg.dataset, cfg.dtype)], threads, train)
                                    for cfg in todo)
             for row, epochs in results:
