@@ -344,6 +344,27 @@ def test_runs_that_cannot_be_saved_are_kept_until_the_end_and_reported(tmp_path,
     assert len(runs_table(tmp_path / "r" / "g")) == 4
 
 
+def test_tables_that_cannot_be_finished_at_the_end_are_exit_1_naming_the_file(tmp_path, data_root, capsys,
+                                                                             monkeypatch):
+    from study.sweep import runner
+
+    real, calls = runner.write_manifest, []
+
+    def full_at_the_end(folder, manifest):
+        calls.append(folder)
+        if len(calls) == 2:  # the manifest's end: the shards are saved, the disk is full by then
+            raise WriteError(Path(folder) / "manifest.json", OSError(28, "No space left on device"))
+        return real(folder, manifest)
+
+    monkeypatch.setattr(runner, "write_manifest", full_at_the_end)
+    monkeypatch.setenv("STUDY_DATA_DIR", data_root)
+    args = ["sweep", str(experiment(tmp_path)), "--results", str(tmp_path / "r"), "--jobs", "1", "--no-progress"]
+    assert cli.main(args) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and f"could not write {tmp_path / 'r' / 'g' / 'manifest.json'}: No space left" in err[0]
+    assert "results could not be written" in err[1] and "rerun the same command" in err[1]
+
+
 def test_a_partial_data_copy_holds_the_rows_runs_read_and_costs_no_disk_for_the_rest(tmp_path, make_dataset):
     from study.sweep.pool import PARTIAL, share
 

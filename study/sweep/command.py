@@ -45,7 +45,7 @@ def sweep_command(args):
     progress.close()
     print(f"sweep {experiment.name}: {tally.grid_runs} runs ({tally.trained_now} trained now, {tally.done_before} "
           f"already done) in {time.perf_counter() - start:.1f} s; {holds(tally)}")
-    if tally.unsaved:
+    if tally.unsaved or tally.unfinished_tables:
         return stopped(progress, tally, "error: results could not be written (see above)", 1)
     return 0
 

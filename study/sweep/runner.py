@@ -36,6 +36,7 @@ class Tally:
     folder_counts: dict = field(default_factory=dict)  # status -> shards in the folder
     other_runs: int = 0  # shards in the folder that are not in this grid
     unsaved: int = 0  # finished runs whose shard could not be written
+    unfinished_tables: bool = False  # the tables or the manifest could not be written at the end
     epochs_todo: int = 0
 
 
@@ -187,6 +188,7 @@ def finish(store, manifest, tally, report):
         manifest["folder_runs"] = count(store, tally)
         write_manifest(store.folder, manifest)
     except OSError as exc:
+        tally.unfinished_tables = True
         report(f"error: {exc}; the shards are saved, rerun the same command to rebuild the tables")
 
 
