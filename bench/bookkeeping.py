@@ -116,7 +116,8 @@ def start_up(scratch, data_dir, runs=100_000):
             "folder_and_data_cpu_s": marks["started_cpu"] - marks["validated_cpu"],
             "first_result_s": marks["first"] - marks["started"], "start_up_s": marks["first"] - start,
             "start_up_cpu_s": marks["first_cpu"] - cpu_start,
-            "stop_s": marks["stopped"] - marks["first"]}
+            "stop_s": marks["stopped"] - marks["first"],
+            "manifest_mb": (Path(scratch) / "results" / "big" / "manifest.json").stat().st_size / 1e6}
 
 
 def fill_folder(folder, configs, rng):
@@ -201,6 +202,7 @@ def main(argv=None):
         (f"start-up of {up['grid_runs']} runs (s)", up["start_up_s"], TARGETS["start_up_100k_s"]),
         ("  this process's CPU (s)", up["start_up_cpu_s"], None),
         ("stop after the first run (s)", up["stop_s"], None),
+        (f"manifest.json of {up['grid_runs']} runs (MB)", up["manifest_mb"], None),
         (f"index a folder of {args.finished} shards (s)", kept["index_new_folder_s"], None),
         (f"resume start at {args.finished} (s)", kept["resume_open_s"], None),
         (f"per run at {args.finished}: mean (ms)", kept["per_run_ms_mean"], TARGETS["per_run_ms_at_10k"]),

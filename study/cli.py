@@ -3,13 +3,11 @@
 import argparse
 import sys
 
-from study import config
-from study.config import ConfigError
-from study.net.faults import FAULTS
-from study.data.idx import DataError
-from study.store.lock import LockError
+# The rest of the package (numpy with it) is imported inside main, where a Ctrl-C while it loads is
+# the one-line interruption, not a traceback.
 
 USAGE_ERROR = 2
+INTERRUPTED = 130  # what a shell reports for a process ended by Ctrl-C
 
 
 class Parser(argparse.ArgumentParser):
@@ -46,11 +44,15 @@ def flag_type(kind):
 
 
 def default_text(value):
+    from study import config
+
     return config.hidden_text(value) if isinstance(value, tuple) else value
 
 
 def add_run_settings(parser):
     """One flag per RunConfig field (--n-train for n_train), its default and help from the field."""
+    from study import config
+
     for name, field in config.FIELDS.items():
         meta = field.metadata
         choices = f"; one of {', '.join(meta['choices'])}" if meta["choices"] else ""
@@ -76,6 +78,8 @@ def add_data(commands):
 
 
 def add_gradcheck(commands):
+    from study.net.faults import FAULTS
+
     p = commands.add_parser("gradcheck", help="check every activation's gradients against finite differences")
     p.add_argument("--seed", type=int, default=0, help="random seed of the small test network (>= 0)")
     p.add_argument("--fault", default="none", choices=list(FAULTS),
@@ -110,7 +114,14 @@ def build_parser():
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)  # imports the settings, and numpy with them
+        from study.config import ConfigError
+        from study.data.idx import DataError
+        from study.store.lock import LockError
+    except KeyboardInterrupt:
+        print("study: interrupted", file=sys.stderr)
+        return INTERRUPTED
     try:
         return args.run(args) or 0
     except (ConfigError, DataError, LockError) as exc:
@@ -118,7 +129,7 @@ def main(argv=None):
         return USAGE_ERROR
     except KeyboardInterrupt:
         print(f"study {args.command}: interrupted", file=sys.stderr)
-        return 130
+        return INTERRUPTED
 
 
 if __name__ == "__main__":

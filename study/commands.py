@@ -8,7 +8,7 @@ from study import config
 from study.config import ConfigError, make_config
 from study.net.faults import FAULTS
 from study.net.gradcheck import TOLERANCE, gradcheck_all
-from results_io import write_csv
+from results_io import NAME_MAX, write_csv
 from study.training.rows import epoch_table
 from study.training.memory import check_memory
 from study.training.train import summarize, train
@@ -23,7 +23,15 @@ def check_output(path):
     """Refuse, before training, an --out that would lose the finished run: not a regular file or
     a new path, or a folder that cannot be written."""
     path = Path(path)
-    if path.is_symlink() or (path.exists() and not path.is_file()):
+    size = len(path.name.encode())
+    if size > NAME_MAX:  # a name the file system refuses: say so now, not after the training
+        raise ConfigError(f"--out {path}: the file name is {size} bytes long, more than the {NAME_MAX} a file "
+                          "name can have; choose a shorter name")
+    try:
+        taken = path.is_symlink() or (path.exists() and not path.is_file())
+    except OSError as exc:  # e.g. a whole path longer than the system allows
+        raise ConfigError(f"--out {path}: cannot use this path ({exc.strerror or exc}); choose another") from None
+    if taken:
         raise ConfigError(f"--out {path} exists and is not a regular file; give a new path or a regular file")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -189,3 +189,34 @@ def test_out_that_is_not_a_regular_file_is_refused_before_training(kind, tmp_pat
     assert code == USAGE_ERROR and stdout == "" and "is not a regular file" in err  # not "mnist not found"
     assert target.read_text() == "keep me" and (out.is_symlink() if kind == "symlink" else out.is_fifo())
 
+
+
+def test_an_out_name_too_long_for_the_file_system_is_refused_before_training(tmp_path, capsys, data_env):
+    out = tmp_path / f"{'n' * 252}.csv"  # 256 bytes: one more than a file name can have
+    code, stdout, err = run_cli(["train", "--out", str(out), "--no-progress"], capsys)
+    assert code == USAGE_ERROR and stdout == "" and len(err.strip().splitlines()) == 1
+    assert "the file name is 256 bytes long, more than the 255" in err and "Traceback" not in err
+
+
+def test_an_out_name_of_250_characters_is_written(small_data_dir, tmp_path, capsys):
+    out = tmp_path / f"{'r' * 246}.csv"  # its temporary name would be too long, were it not shortened
+    code, stdout, err = run_cli(["train", "--data-dir", str(small_data_dir), "--hidden", "4", "--epochs", "2",
+                                 "--n-val", "0", "--no-progress", "--out", str(out)], capsys)
+    assert code == 0 and err == "" and stdout.strip().endswith(f"-> {out}")
+    assert list(pd.read_csv(out)["epoch"]) == [0, 1, 2]
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_ctrl_c_while_the_command_loads_is_one_line(monkeypatch, capsys):
+    """The package (numpy) is loaded inside main: a Ctrl-C then is the interruption line, exit 130."""
+    from study import cli
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "build_parser", interrupted)
+    code, out, err = run_cli(["sweep", "x.toml"], capsys)
+    assert code == 130 and out == "" and err == "study: interrupted\n"
+    done = subprocess.run([sys.executable, "-c", "import sys, study.cli; print(sorted({'numpy', 'study.config'} & "
+                           "set(sys.modules)))"], capture_output=True, text=True, timeout=WAIT_CEILING)
+    assert done.stdout.strip() == "[]"  # before main runs, nothing slow is loaded, so nothing can raise there

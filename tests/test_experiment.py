@@ -210,6 +210,15 @@ def test_binary_or_non_utf8_files_are_one_clear_error(tmp_path, content, expecte
     assert str(path) in str(info.value)
 
 
+def test_a_utf8_file_with_a_byte_order_mark_loads_like_the_same_file_without(tmp_path):
+    plain = load_experiment(write(tmp_path, GOOD, "plain.toml"))
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD.encode())  # what some Windows editors save
+    marked = load_experiment(path)
+    assert marked.run_ids == plain.run_ids and marked.name == "t"
+    assert not marked.text.startswith("\ufeff")  # the manifest keeps the TOML, not the mark
+
+
 def test_fast_run_ids_equal_runconfig_run_id(tmp_path):
     text = """
 [base]

@@ -1,7 +1,9 @@
 """Shards, the index and the tables, with hand-made runs (no training): checks, order, resilience."""
 
+import errno
 import json
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -284,6 +286,90 @@ def test_a_failed_table_append_leaves_no_half_row_and_the_end_rewrites(tmp_path,
     assert list(runs.lr) == [0.1, 0.2] and len(epochs) == 8
 
 
+def fill_disk_after(monkeypatch, budget):
+    """The tables' and the index's writes hit a full disk once `budget` more bytes are written: the
+    write that crosses it writes its first part, then raises ENOSPC (as a buffered flush can)."""
+    from study.store import tables as tables_module
+
+    real, left = tables_module.os_write, {"bytes": budget}
+
+    def write(descriptor, data):
+        part = min(len(data), left["bytes"])
+        left["bytes"] -= part
+        if part:
+            real(descriptor, bytes(data[:part]))
+        if part < len(data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return part
+
+    monkeypatch.setattr(tables_module, "os_write", write)
+
+
+def assert_whole_runs(folder):
+    """Both tables parse, list the same runs, and hold each run's rows exactly as its shard has them."""
+    runs, epochs = tables(folder)
+    assert list(epochs.run_id.drop_duplicates()) == list(runs.run_id)
+    for run_id in runs.run_id:
+        rows = read_shard(shard_path(folder, run_id))["epochs"]
+        assert list(epochs[epochs.run_id == run_id].train_cost) == [row["train_cost"] for row in rows]
+    return list(runs.run_id)
+
+
+def test_a_full_disk_at_any_moment_of_an_append_leaves_only_whole_runs(tmp_path, monkeypatch):
+    ids = [cfg.run_id for cfg in GRID]
+    sweep_by_hand(tmp_path / "clean", GRID)
+    clean = {name: (tmp_path / "clean" / name).read_bytes() for name in ("runs.csv", "epochs.csv")}
+    sizes = tmp_path / "sizes"
+    store = open_folder(sizes, GRID, todo=GRID)
+    store.settle(leave_out=set(ids))
+    store.add(*fake_run(GRID[0], seed=100))
+    before = [(sizes / name).stat().st_size for name in ("runs.csv", "epochs.csv", INDEX_FILE)]
+    store.add(*fake_run(GRID[1], seed=200))
+    runs_block, epochs_block, index_line = [(sizes / name).stat().st_size - size for name, size in
+                                            zip(("runs.csv", "epochs.csv", INDEX_FILE), before)]
+    store.close()
+    both = runs_block + epochs_block
+    for budget in sorted({0, 1, runs_block - 1, runs_block, runs_block + 1, runs_block + epochs_block // 2,
+                          both - 1, both, both + index_line // 2, both + index_line - 1}):
+        folder, lines = tmp_path / f"full-{budget}", []
+        store = open_folder(folder, GRID, todo=GRID, lines=lines)
+        store.settle(leave_out=set(ids))
+        store.add(*fake_run(GRID[0], seed=100))
+        with monkeypatch.context() as full:
+            fill_disk_after(full, budget)
+            store.add(*fake_run(GRID[1], seed=200))  # its shard is saved, its rows fail part-way
+            store.add(*fake_run(GRID[2], seed=300))  # the disk is still full: fails at once
+            tabled = assert_whole_runs(folder)  # what a kill at this moment would leave
+            assert tabled in (ids[:1], ids[:2]), budget  # the second run only when its rows were written whole
+        assert lines and len(lines) <= 2 and len({line.split(":")[1] for line in lines}) == len(lines)
+        assert all("No space left on device" in line and str(folder) in line for line in lines)
+        killed = tmp_path / f"killed-{budget}"
+        shutil.copytree(folder, killed)
+        store.add(*fake_run(GRID[3], seed=400))  # space again: the sweep goes on
+        store.settle()
+        store.close()
+        assert {name: (folder / name).read_bytes() for name in clean} == clean, budget
+        store = open_folder(killed, GRID, todo=GRID[3:])  # the next sweep, had this one been killed then
+        store.settle(leave_out={ids[3]})
+        assert_whole_runs(killed)
+        store.add(*fake_run(GRID[3], seed=400))
+        store.settle()
+        store.close()
+        assert {name: (killed / name).read_bytes() for name in clean} == clean, budget
+
+
+def test_a_write_error_is_reported_once_per_file_and_cause(tmp_path, monkeypatch):
+    lines = []
+    store = open_folder(tmp_path, GRID, todo=GRID, lines=lines)
+    store.settle(leave_out={cfg.run_id for cfg in GRID})
+    fill_disk_after(monkeypatch, 0)
+    for cfg in GRID:
+        store.add(*fake_run(cfg))
+    assert lines == [f"warning: could not write {tmp_path / 'runs.csv'}: No space left on device; the tables are "
+                     "rewritten at the end of the sweep"]
+    store.close()
+
+
 def test_write_errors_name_the_file(tmp_path):
     from results_io import write_atomic
 
@@ -315,6 +401,7 @@ def test_the_manifest_grid_reads_back_as_each_configs_fields(tmp_path):
 
     from study.sweep.experiment import load_experiment
     from results_io import read_manifest
+    from analysis.load.axes import manifest_grid
     from study.store.manifest import build_manifest, write_manifest
 
     path = tmp_path / "e.toml"
@@ -323,9 +410,50 @@ def test_the_manifest_grid_reads_back_as_each_configs_fields(tmp_path):
     write_manifest(tmp_path, build_manifest(experiment, {"jobs": 1}, [{"dataset": "mnist"}]))
     manifest = read_manifest(tmp_path)
     want = [{"run_id": cfg.run_id, **dataclasses.asdict(cfg), "hidden": list(cfg.hidden)} for cfg in experiment.configs]
-    assert manifest["grid"] == want and len(want) == 4
+    assert manifest_grid(manifest) == want and len(want) == 4
     assert manifest["execution"] == {"jobs": 1} and manifest["ended"] is None
     assert [cfg.run_id for cfg in experiment.configs] == list(experiment.run_ids)
+
+
+def test_the_manifest_grid_is_blocks_a_few_bytes_a_run_and_reads_back_in_grid_order(tmp_path):
+    from analysis.load.axes import manifest_grid
+    from results_io import read_manifest
+    from study.identity import config_text
+    from study.store.manifest import build_manifest, write_manifest
+    from study.sweep.experiment import load_experiment
+
+    path = tmp_path / "e.toml"
+    path.write_text("[base]\nepochs = 5\n[[grid]]\nactivation = ['relu', 'tanh']\nlr = [0.1, 0.2]\nseed = "
+                    f"{list(range(2500))}\n[[grid]]\nlr = [0.2, 0.3]\n")  # 10,000 runs, then one new and one again
+    experiment = load_experiment(path)
+    write_manifest(tmp_path, build_manifest(experiment, {}, None))
+    grid = manifest_grid(read_manifest(tmp_path))
+    assert [point["run_id"] for point in grid] == list(experiment.run_ids) and len(grid) == 10_001
+    for index in (0, 4999, 10_000):  # each run's settings, exactly as the run's config has them
+        assert {k: v for k, v in grid[index].items() if k != "run_id"} == json.loads(
+            config_text(experiment.configs[index]))
+    size = (tmp_path / "manifest.json").stat().st_size
+    assert size < 20 * len(grid) + 20_000  # a run id a run (one object per run took about 500 bytes a run)
+
+
+def test_a_block_whose_runs_cannot_be_rebuilt_is_written_run_by_run():
+    from analysis.load.axes import manifest_grid
+    from study.sweep.experiment import grid_block
+
+    configs = {cfg.run_id: (cfg, None) for cfg in GRID[:2]}
+    # the block says lr 0.5, 0.6, but its first run has lr 0.1: as if RunConfig changed what it was given
+    blocks = grid_block(GRID[0], {"lr": [0.5, 0.6]}, list(configs), configs)
+    assert len(blocks) == 2 and all(block["axes"] == {} for block in blocks)
+    assert [point["lr"] for point in manifest_grid({"grid_blocks": blocks})] == [0.1, 0.2]
+
+
+def test_the_analysis_reads_the_one_object_per_run_grid_of_older_folders_too():
+    from analysis.load.axes import manifest_grid
+
+    old = [{"run_id": "a", "lr": 0.1}, {"run_id": "b", "lr": 0.2}]
+    assert manifest_grid({"grid": old}) == old
+    assert manifest_grid({"grid_blocks": [{"settings": {}, "axes": {"lr": [0.1]}}]}) == []  # damaged: no grid
+    assert manifest_grid({}) == [] and manifest_grid(None) == []
 
 
 def test_the_history_counts_a_rerun_and_adds_a_changed_grid(tmp_path):

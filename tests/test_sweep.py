@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -127,6 +128,35 @@ def test_killed_sweep_resumes_to_the_same_tables(tmp_path, data_root):
     assert f"{8 - n_before} trained now" in resumed.stdout
     for got, want in zip(tables(killed / "g"), tables(tmp_path / "clean" / "g")):
         pd.testing.assert_frame_equal(got, want)
+    left = [*Path("/dev/shm").glob(f"sem.loky-{proc.pid}-*"), *Path("/dev/shm").glob(f"joblib_*_{proc.pid}_*"),
+            *Path(tempfile.gettempdir()).glob(f"joblib_*_{proc.pid}_*")]
+    assert left == []  # the killed pool's semaphores and folders, removed by the resume
+
+
+def test_what_a_killed_pool_left_is_removed_by_the_next_sweep_of_its_folder(tmp_path, data_root, monkeypatch):
+    from study.sweep import leftovers
+
+    shm = tmp_path / "shm"
+    shm.mkdir()
+    monkeypatch.setattr(leftovers, "SHARED_MEMORY", shm)
+    dead = int(Path("/proc/sys/kernel/pid_max").read_text()) + 1 if Path("/proc/sys/kernel/pid_max").exists() \
+        else 2 ** 22 + 1  # no process can have it
+    gone = [shm / f"sem.loky-{dead}-a1b2c3d4", shm / f"sem.loky-{dead}-e5f6g7h8",
+            shm / f"joblib_memmapping_folder_{dead}_0a1b_2c3d"]
+    kept = [shm / f"sem.loky-{os.getpid()}-a1b2c3d4",  # a live process's: in use
+            shm / f"sem.loky-{dead}0-a1b2c3d4", shm / f"joblib_memmapping_folder_{dead}0_0a1b_2c3d",  # another pid
+            shm / "sem.mine"]
+    for path in gone + kept:
+        path.mkdir() if "folder" in path.name else path.write_bytes(b"\0" * 32)
+    folder = tmp_path / "r" / "g"
+    folder.mkdir(parents=True)
+    (folder / ".lock").write_text(f"pid {dead}")  # what the killed sweep's lock file says
+    run_sweep(load_experiment(experiment(tmp_path, lrs="[0.1]")), tmp_path / "r", jobs=1, data_dir=data_root)
+    assert [path for path in gone if path.exists()] == [] and all(path.exists() for path in kept)
+    (folder / ".lock").write_text(f"pid {os.getpid()}")  # a live holder (a notebook) keeps its pool: untouched
+    gone[0].write_bytes(b"\0" * 32)  # and a dead pid that is not this folder's last holder: not this folder's
+    run_sweep(load_experiment(experiment(tmp_path, lrs="[0.1]")), tmp_path / "r", jobs=1, data_dir=data_root)
+    assert kept[0].exists() and gone[0].exists()
 
 
 def test_a_second_sweep_on_a_locked_folder_is_refused(tmp_path, data_root):
@@ -199,3 +229,37 @@ def test_a_dead_worker_stops_the_sweep_with_one_line_and_exit_1(tmp_path, monkey
     assert code == 1 and len(err.strip().splitlines()) == 1
     assert "BrokenProcessPool: A task has failed to un-serialize. Details follow" in err
     assert "rerun the same command to resume" in err
+
+
+LOKY_WORKER_DEATH = (  # the message loky gives when a worker is killed (joblib 1.6), 3 lines, 380 characters
+    "A worker process managed by the executor was unexpectedly terminated. This could be caused by a segmentation "
+    "fault while calling the function or by an excessive memory usage causing the Operating System to kill the "
+    "worker.\n\nThe exit codes of the workers are {SIGKILL(-9)}\nDetailed tracebacks of the workers should have "
+    "been printed to stderr in the executor process if faulthandler was not disabled.")
+
+
+@pytest.mark.parametrize("message, shown, left_out", [
+    (LOKY_WORKER_DEATH, "kill the worker. The exit codes of the workers are {SIGKILL(-9)} Detailed tracebacks", None),
+    (LOKY_WORKER_DEATH.replace("worker.\n", "worker " + "very " * 10 + "long.\n"),
+     "very long. The exit codes of the workers are {SIGKILL(-9)} ...", "Detailed"),
+    ("word " * 300, "word word ...", None),
+])
+def test_a_long_stop_reason_keeps_its_first_line_whole_and_ends_on_a_word(tmp_path, monkeypatch, capsys, message,
+                                                                          shown, left_out):
+    from joblib.externals.loky.process_executor import TerminatedWorkerError
+
+    from study import cli
+    from study.sweep import command as sweep_command
+
+    def broken(*args, **kwargs):
+        raise TerminatedWorkerError(message)
+
+    monkeypatch.setattr(sweep_command, "run_sweep", broken)
+    code = cli.main(["sweep", str(experiment(tmp_path)), "--results", str(tmp_path / "r"), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 1 and len(err.strip().splitlines()) == 1 and shown in err
+    assert left_out is None or left_out not in err
+    reason = err.split("(TerminatedWorkerError: ", 1)[1].split(");", 1)[0]
+    first_line = " ".join(message.splitlines()[0].split())
+    assert reason.startswith(first_line[:900].rsplit(" ", 1)[0])  # the first line whole (up to 1000 characters)
+    assert all(word in message.split() or word == "..." for word in reason.split())  # no word cut in two

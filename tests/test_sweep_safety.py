@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from conftest import WAIT_CEILING, wait_for
 
+from analysis.load.axes import manifest_grid
 from study import cli
 from study.sweep.experiment import load_experiment
 from study.data.idx import DataError
@@ -71,7 +72,7 @@ def test_a_changed_grid_keeps_every_finished_run_and_the_manifest_keeps_every_gr
                                   first.sort_values("run_id").reset_index(drop=True))
     manifest = json.loads((results / "g" / "manifest.json").read_text())
     assert [g["overrides"] for g in manifest["grids"]] == [[], ["epochs=2"]]
-    assert {run["epochs"] for run in manifest["grid"]} == {2} and manifest["folder_runs"]["other_runs"] == 4
+    assert {run["epochs"] for run in manifest_grid(manifest)} == {2} and manifest["folder_runs"]["other_runs"] == 4
     assert manifest["ended"]
 
 
@@ -179,6 +180,68 @@ def test_sigterm_stops_the_sweep_cleanly_and_stops_the_workers(tmp_path, data_ro
     assert not (results / "g" / ".scratch").exists()
 
 
+def cmdline(pid):
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+# Moments early in a sweep for Ctrl-C: when a process of the pool has just appeared (still importing),
+# or a moment later (the sleeps only vary the moment; nothing is asserted about time).
+EARLY_MOMENTS = [(b"resource_tracker", 1, 0.0), (b"popen_loky", 1, 0.0), (b"popen_loky", 1, 0.05),
+                 (b"popen_loky", 2, 0.0), (b"popen_loky", 2, 0.2)]
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_ctrl_c_early_in_a_sweep_is_one_line_whatever_the_moment(tmp_path, data_root):
+    text = GRID.replace("n_train = 600", "n_train = 20000").replace("hidden = [16]", "hidden = [256]")
+    path = experiment(tmp_path, epochs=400, text=text)
+    env = {**os.environ, "STUDY_DATA_DIR": data_root}
+    for trial, (marker, count, pause) in enumerate(EARLY_MOMENTS):
+        proc = subprocess.Popen([sys.executable, "-m", "study", "sweep", str(path), "--results",
+                                 str(tmp_path / f"r{trial}"), "--jobs", "2", "--no-progress"], env=env,
+                                start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            def appeared():
+                found = [p for p in descendants(proc.pid) if marker in cmdline(p)]
+                return proc.poll() is not None or len(found) >= count
+
+            wait_for(appeared, f"{count} process(es) of the pool matching {marker!r}")
+            time.sleep(pause)
+            below = descendants(proc.pid)
+            os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C in a terminal: the whole process group
+            out, err = proc.communicate(timeout=WAIT_CEILING)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        moment = f"trial {trial}: {count} x {marker!r} + {pause} s"
+        assert proc.returncode == 130, (moment, err)
+        assert len(err.strip().splitlines()) == 1 and "interrupted" in err, (moment, err)
+        wait_for(lambda: not any(alive(p) for p in below), "the pool's processes to exit after Ctrl-C")
+
+
+def test_once_a_sweep_stops_the_pools_thread_errors_are_not_printed(monkeypatch):
+    import threading
+
+    from study.sweep.interrupt import quiet_pool_threads
+
+    printed = []  # the hook in place before: Python's (prints), here a stand-in that records
+    monkeypatch.setattr(threading, "excepthook", lambda args: printed.append(args.thread.name))
+
+    def fail():
+        raise KeyError(1)  # as loky's manager thread can, when the pool is taken down under it
+
+    quiet_pool_threads()
+    quiet_pool_threads()  # once is enough, twice does no harm
+    for name in ("ExecutorManagerThread", "QueueFeederThread", "another thread"):
+        thread = threading.Thread(target=fail, name=name)
+        thread.start()
+        thread.join()
+    assert printed == ["another thread"]
+
+
 def test_blas_threads_are_recorded_and_a_change_is_reported(tmp_path, data_root):
     path, results = experiment(tmp_path), tmp_path / "r"
     lines = []
@@ -274,9 +337,32 @@ def test_runs_that_cannot_be_saved_are_kept_until_the_end_and_reported(tmp_path,
     assert cli.main(args) == 1
     err = capsys.readouterr().err
     assert "4 finished run(s) could not be saved" in err and "No space left on device" in err
+    warnings = [line for line in err.splitlines() if "warning:" in line]
+    assert len(warnings) == 1 and "shards/" in warnings[0]  # each retry of the same shard fails silently
     state["full"] = False  # space again: the next sweep trains them and saves them
     assert cli.main(args) == 0
     assert len(runs_table(tmp_path / "r" / "g")) == 4
+
+
+def test_tables_that_cannot_be_finished_at_the_end_are_exit_1_naming_the_file(tmp_path, data_root, capsys,
+                                                                             monkeypatch):
+    from study.sweep import runner
+
+    real, calls = runner.write_manifest, []
+
+    def full_at_the_end(folder, manifest):
+        calls.append(folder)
+        if len(calls) == 2:  # the manifest's end: the shards are saved, the disk is full by then
+            raise WriteError(Path(folder) / "manifest.json", OSError(28, "No space left on device"))
+        return real(folder, manifest)
+
+    monkeypatch.setattr(runner, "write_manifest", full_at_the_end)
+    monkeypatch.setenv("STUDY_DATA_DIR", data_root)
+    args = ["sweep", str(experiment(tmp_path)), "--results", str(tmp_path / "r"), "--jobs", "1", "--no-progress"]
+    assert cli.main(args) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and f"could not write {tmp_path / 'r' / 'g' / 'manifest.json'}: No space left" in err[0]
+    assert "results could not be written" in err[1] and "rerun the same command" in err[1]
 
 
 def test_a_partial_data_copy_holds_the_rows_runs_read_and_costs_no_disk_for_the_rest(tmp_path, make_dataset):
@@ -320,3 +406,76 @@ def test_a_run_that_would_read_a_hole_in_the_copy_is_refused(tmp_path, monkeypat
     monkeypatch.setattr(pool, "run_rows", lambda cfg, y_train: (np.arange(400, 600), np.arange(0)))
     with pytest.raises(RuntimeError, match="reads training rows the workers' data copy left out"):
         pool.train_one(make_config({"n_train": 200, "n_val": 0}), shared, 1)
+
+
+@contextlib.contextmanager
+def read_only(folder):
+    """`folder` made read-only; yields the path to use. Root ignores permissions, so as root a read-only bind
+    mount stands in (skipped where mounting is not allowed); other users get the write bits taken away."""
+    if os.geteuid() != 0:
+        modes = {path: path.stat().st_mode for path in [folder, *folder.rglob("*")]}
+        for path, mode in modes.items():
+            path.chmod(mode & ~0o222)
+        try:
+            yield folder
+        finally:
+            for path, mode in modes.items():
+                path.chmod(mode)
+        return
+    view = folder.with_name(folder.name + "-read-only")
+    view.mkdir()
+    mounted = subprocess.run(["mount", "--bind", str(folder), str(view)], capture_output=True)
+    if mounted.returncode:
+        pytest.skip("running as root, and a read-only bind mount is not allowed here")
+    try:
+        if subprocess.run(["mount", "-o", "remount,ro,bind", str(view)], capture_output=True).returncode:
+            pytest.skip("running as root, and a read-only bind mount is not allowed here")
+        yield view
+    finally:
+        subprocess.run(["umount", str(view)], check=True)
+
+
+def folder_bytes(folder):
+    return {path.relative_to(folder): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def test_a_read_only_results_folder_is_one_line_saying_what_it_holds(tmp_path, data_root, capsys, monkeypatch):
+    monkeypatch.setenv("STUDY_DATA_DIR", data_root)
+    path, results = experiment(tmp_path), tmp_path / "r"
+    assert cli.main(["sweep", str(path), "--results", str(results), "--jobs", "1", "--no-progress"]) == 0
+    before = folder_bytes(results)
+    capsys.readouterr()
+    with read_only(results) as view:
+        for more, holds in (([], "all 4 of this grid's runs"), (["--set", "epochs=2"], "0 of this grid's 4 runs")):
+            code = cli.main(["sweep", str(path), "--results", str(view), "--jobs", "1", "--no-progress", *more])
+            out, err = capsys.readouterr()
+            assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
+            assert f"{view / 'g'} cannot be written (" in err and "no finished run" not in err
+            assert f"it holds 4 finished run(s) (2 ok, 2 diverged, 0 failed), {holds}; nothing was changed" in err
+        code = cli.main(["sweep", str(path), "--results", str(view / "new"), "--jobs", "1", "--no-progress"])
+        err = capsys.readouterr().err
+        assert code == 2 and len(err.strip().splitlines()) == 1 and f"{view / 'new' / 'g'} cannot be created" in err
+    assert folder_bytes(results) == before
+
+
+def test_a_folder_whose_shards_cannot_be_written_is_refused_before_training(tmp_path, data_root, capsys,
+                                                                            monkeypatch):
+    """Its .lock can still be taken: the folder is probed too, so no run is trained to be lost."""
+    monkeypatch.setenv("STUDY_DATA_DIR", data_root)
+    path, results = experiment(tmp_path), tmp_path / "r"
+    assert cli.main(["sweep", str(path), "--results", str(results), "--jobs", "1", "--no-progress",
+                     "--set", "lr=0.1"]) == 0
+    shards = results / "g" / "shards"
+    capsys.readouterr()
+    with read_only(shards) as view:
+        if view != shards:  # as root: mount the read-only view over the shards themselves
+            subprocess.run(["mount", "--bind", str(view), str(shards)], check=True)
+        try:
+            code = cli.main(["sweep", str(path), "--results", str(results), "--jobs", "1", "--no-progress"])
+        finally:
+            if view != shards:
+                subprocess.run(["umount", str(shards)], check=True)
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert f"{shards} cannot be written" in err and "it holds 2 finished run(s)" in err
+    assert len(list(shards.glob("*.json"))) == 2

@@ -8,6 +8,7 @@ run id: runs that differ in any setting are never pooled. The axes are found onc
 (analysis/load/folder.py) and carried in its context.
 """
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,9 +39,35 @@ class Axes:
 
 
 def manifest_grid(manifest):
-    """The manifest's current grid (list of config dicts), or [] when it has none."""
+    """The manifest's current grid (list of config dicts, run_id first), or [] when it has none.
+
+    Two forms: "grid_blocks" (each block's fixed settings, its axes, its runs' ids in the order of the
+    axes' product; duplicates of an earlier block's runs left out), or, in folders written before it,
+    "grid" (one dict per run).
+    """
+    blocks = (manifest or {}).get("grid_blocks")
+    if isinstance(blocks, list):
+        return grid_of_blocks(blocks)
     grid = (manifest or {}).get("grid")
     return grid if isinstance(grid, list) and all(isinstance(g, dict) for g in grid) else []
+
+
+def grid_of_blocks(blocks):
+    """One dict per run of the blocks, in order, each run once; [] when a block has the wrong shape."""
+    points, seen = [], set()
+    for block in blocks:
+        try:
+            settings, axes, run_ids = dict(block["settings"]), dict(block["axes"]), list(block["run_ids"])
+        except (TypeError, KeyError, ValueError):
+            return []
+        names = sorted({*settings, *axes})
+        for run_id, values in zip(run_ids, itertools.product(*axes.values())):
+            if run_id in seen:
+                continue
+            seen.add(run_id)
+            point = {**settings, **dict(zip(axes, values))}
+            points.append({IDENTITY: run_id, **{name: point[name] for name in names}})
+    return points
 
 
 def config_columns(runs, manifest, contract):

@@ -34,6 +34,7 @@ class ResultsFolder:
         self.index = Index(self.folder)
         self.tables = Tables(self.folder, self.index, self.shard)
         self.unsaved = []  # (run row, epoch rows) whose shard could not be written yet
+        self.warned = set()  # (file, errno, reason) of the write errors reported so far
         self.grid_ids, self.expected = (), {}  # the current grid, and the columns its unfinished runs will have
 
     def open(self):
@@ -140,7 +141,14 @@ class ResultsFolder:
                 return
             self.settle()  # new columns, or an earlier failed append: rewrite once, in order
         except OSError as exc:
-            self.report(f"warning: {exc}; the tables are rewritten at the end of the sweep")
+            self.warn_once(exc, f"warning: {exc}; the tables are rewritten at the end of the sweep")
+
+    def warn_once(self, exc, line):
+        """Report `line` once per file and cause: a full disk fails each retry in the same way."""
+        key = (str(getattr(exc, "path", None)), exc.errno, exc.strerror)
+        if key not in self.warned:
+            self.warned.add(key)
+            self.report(line)
 
     def close(self):
         self.tables.close()
@@ -151,6 +159,23 @@ class ResultsFolder:
         for entry in self.index.entries.values():
             counts[entry.status] += 1
         return counts
+
+
+def saved_statuses(folder):
+    """{run_id: status} of the folder's valid shards, read without writing anything (the index spares reads)."""
+    index = Index(folder).load()
+    found, _ = scan_shards(folder)
+    statuses = {}
+    for run_id, stamp in found.items():
+        entry = index.entries.get(run_id)
+        if entry is not None and entry.stamp == stamp:
+            statuses[run_id] = entry.status
+            continue
+        try:
+            statuses[run_id] = read_shard(shard_path(folder, run_id))["run"]["status"]
+        except ShardError:
+            pass  # a damaged shard is no saved run
+    return statuses
 
 
 def top_leftovers(folder):

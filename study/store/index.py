@@ -11,11 +11,14 @@ Lines: {"header": {table: columns}} first (the tables' header when the offsets w
 entry of an id replaces an earlier one.
 """
 
+import contextlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from results_io import write_atomic
+from results_io import WriteError, write_atomic
+from study.store.tables import write_fully
 
 INDEX_FILE = ".index.jsonl"
 
@@ -43,7 +46,7 @@ class Index:
         self.signatures = []  # k -> {table: columns}
         self.sig_of = {}  # frozen column lists -> k
         self.entries = {}  # run_id -> Entry
-        self.handle = None
+        self.descriptor = None  # open for appends
 
     def load(self):
         """Read the file; a missing, foreign or cut-short file leaves what was read before the damage."""
@@ -84,13 +87,22 @@ class Index:
         return self.signatures[self.entries[run_id].sig]
 
     def append(self, entry, new_signature=False):
-        """Record one entry (and its signature when new) at the end of the file."""
+        """Record one entry (and its signature when new) at the end of the file; a failed write is cut back."""
         self.entries[entry.run_id] = entry
-        if self.handle is None:
-            self.handle = open(self.path, "a")
         lines = [{"sig": entry.sig, "columns": self.signatures[entry.sig]}] if new_signature else []
-        self.handle.write("".join(json.dumps(item) + "\n" for item in [*lines, entry.line()]))
-        self.handle.flush()
+        data = "".join(json.dumps(item) + "\n" for item in [*lines, entry.line()]).encode()
+        try:
+            if self.descriptor is None:
+                self.descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o666)
+            start = os.lseek(self.descriptor, 0, os.SEEK_END)
+            try:
+                write_fully(self.descriptor, data)
+            except OSError:
+                with contextlib.suppress(OSError):  # a torn line would only end the index early
+                    os.ftruncate(self.descriptor, start)
+                raise
+        except OSError as exc:
+            raise WriteError(self.path, exc) from None
 
     def rewrite(self, header):
         """Replace the file with the current entries, their offsets into tables headed `header`."""
@@ -109,6 +121,6 @@ class Index:
         write_atomic(self.path, lambda handle: handle.writelines(json.dumps(item) + "\n" for item in lines))
 
     def close(self):
-        if self.handle is not None:
-            self.handle.close()
-            self.handle = None
+        if self.descriptor is not None:
+            os.close(self.descriptor)
+            self.descriptor = None

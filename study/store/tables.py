@@ -10,9 +10,10 @@ import io
 import math
 import mmap
 import os
+from os import write as os_write  # a name of this module, so that a test can fill the disk
 from pathlib import Path
 
-from results_io import write_atomic
+from results_io import WriteError, write_atomic
 from study.store.shards import config_keys
 
 TABLES = {"runs": "runs.csv", "epochs": "epochs.csv"}
@@ -56,7 +57,7 @@ class Tables:
         self.folder = Path(folder)
         self.index = index
         self.read_shard = read_shard  # run_id -> checked shard, for blocks that must be rendered
-        self.handles = {}
+        self.descriptors = {}  # table -> file descriptor for appends
         self.trusted = False  # whether the files hold the blocks the index says
 
     def path(self, table):
@@ -156,34 +157,54 @@ class Tables:
                 old.close()
 
     def append(self, run_id, rows):
-        """Add one run's blocks at the end; False when its columns need a new header (then settle)."""
+        """Add one run's blocks at the end; False when its columns need a new header (then settle).
+
+        Each block is written with unbuffered writes and, when one fails (a full disk), both tables
+        are cut back to where they ended by file descriptor: nothing is left pending in a buffer
+        that a later flush could add, so the tables hold only whole runs whatever fails when.
+        """
         header = self.index.header
         if not self.trusted or any(set(columns_of(rows[t])) - set(header[t]) for t in TABLES):
             return False
-        at = {table: [self.handle(table).seek(0, os.SEEK_END)] for table in TABLES}
-        try:
-            for table in TABLES:
-                handle = self.handle(table)
-                handle.write(render(rows[table], header[table]))
-                handle.flush()
-                at[table].append(handle.tell())
-        except OSError:
-            for table in TABLES:  # no half run left behind in either table; the caller settles later
-                self.handle(table).truncate(at[table][0])
-            raise
+        blocks = {table: render(rows[table], header[table]) for table in TABLES}  # before writing anything
+        at = {}
+        for table in TABLES:
+            try:
+                start = os.lseek(self.descriptor(table), 0, os.SEEK_END)
+                at[table] = [start, start + len(blocks[table])]
+                write_fully(self.descriptor(table), blocks[table])
+            except OSError as exc:
+                self.take_back(at)
+                raise WriteError(self.path(table), exc) from None
         self.index.entries[run_id].at = at
         return True
 
-    def handle(self, table):
-        if table not in self.handles:
-            self.handles[table] = open(self.path(table), "r+b")
-        return self.handles[table]
+    def take_back(self, at):
+        """Cut each table back to its length before a failed append; if even that fails, distrust the
+        offsets, so that the next append rewrites the tables whole instead of adding after a torn block."""
+        for table, (start, _) in at.items():
+            try:
+                os.ftruncate(self.descriptor(table), start)
+            except OSError:
+                self.trusted = False
+
+    def descriptor(self, table):
+        if table not in self.descriptors:
+            self.descriptors[table] = os.open(self.path(table), os.O_RDWR)
+        return self.descriptors[table]
 
     def close(self):
-        for handle in self.handles.values():
-            handle.close()
-        self.handles = {}
+        for descriptor in self.descriptors.values():
+            os.close(descriptor)
+        self.descriptors = {}
         self.index.close()
+
+
+def write_fully(descriptor, data):
+    """Write all of `data` with os.write (unbuffered), which may write less than it is given."""
+    view = memoryview(data)
+    while view:
+        view = view[os_write(descriptor, view):]
 
 
 def block_ok(data, run_id, start, end):

@@ -3,6 +3,7 @@
 import contextlib
 import signal
 import sys
+import textwrap
 import time
 
 from study.config import ConfigError
@@ -23,6 +24,10 @@ def sweep_command(args):
         raise ConfigError(f"--threads must be at least 1, got {args.threads}")
     if args.scheduler and args.backend != "dask":
         raise ConfigError("--scheduler needs --backend dask")
+    if args.scheduler:
+        from study.sweep.cluster import check_scheduler
+
+        check_scheduler(args.scheduler)
     experiment = load_experiment(args.experiment, args.set)  # the whole grid, before any run
     tally, progress = Tally(), Progress(experiment.name, enabled=not args.no_progress)
     start = time.perf_counter()
@@ -36,14 +41,29 @@ def sweep_command(args):
         except KeyboardInterrupt:
             return stopped(progress, tally, "interrupted", 130)
         except (OSError, RuntimeError) as exc:  # a full disk, a dead worker process (BrokenProcessPool)
-            reason = " ".join(str(exc).split())[:300]
-            return stopped(progress, tally, f"error: the sweep stopped ({type(exc).__name__}: {reason})", 1)
+            return stopped(progress, tally, f"error: the sweep stopped ({type(exc).__name__}: {reason_of(exc)})", 1)
     progress.close()
     print(f"sweep {experiment.name}: {tally.grid_runs} runs ({tally.trained_now} trained now, {tally.done_before} "
           f"already done) in {time.perf_counter() - start:.1f} s; {holds(tally)}")
-    if tally.unsaved:
+    if tally.unsaved or tally.unfinished_tables:
         return stopped(progress, tally, "error: results could not be written (see above)", 1)
     return 0
+
+
+REASON_LINES_UP_TO = 400  # characters: later lines of a reason are added while the whole stays this short
+FIRST_LINE_UP_TO = 1000  # a first line longer than this (a huge repr) is cut on a word boundary
+
+
+def reason_of(exc):
+    """An exception's message on one line: its first line whole, later lines while they fit, '...' for the rest."""
+    lines = [" ".join(line.split()) for line in str(exc).splitlines()]
+    lines = [line for line in lines if line] or [""]
+    text = textwrap.shorten(lines[0], FIRST_LINE_UP_TO, placeholder=" ...") if lines[0] else ""
+    for line in lines[1:]:
+        if len(text) + 1 + len(line) > REASON_LINES_UP_TO:
+            return f"{text} ..."
+        text = f"{text} {line}"
+    return text
 
 
 @contextlib.contextmanager

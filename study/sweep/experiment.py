@@ -1,5 +1,6 @@
 """Experiment files: a TOML [base] of shared settings and one [grid] or several [[grid]] -> run configs."""
 
+import dataclasses
 import itertools
 import tomllib
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ class Experiment:
     run_ids: tuple  # configs[i].run_id, computed once
     config_texts: tuple  # configs[i] as sorted JSON of every field (the manifest grid line), None if not kept
     overrides: tuple = ()  # the --set KEY=VALUE strings applied, for the manifest
+    blocks: tuple = ()  # per grid block, the manifest's compact form: see grid_block
 
 
 def load_experiment(path, overrides=()):
@@ -49,9 +51,10 @@ def load_experiment(path, overrides=()):
     labels = block_labels(doc, len(blocks))
     check_tables(base, blocks, path, labels)
     grids = tuple(blocks)
-    runs = expand(base, grids, path, labels)
+    runs, compact = expand(base, grids, path, labels)
     configs, texts = zip(*runs.values()) if runs else ((), ())
-    return Experiment(name, str(path), text, base, grids, configs, tuple(runs), texts, tuple(overrides))
+    return Experiment(name, str(path), text, base, grids, configs, tuple(runs), texts, tuple(overrides),
+                      tuple(compact))
 
 
 def read_text(path):
@@ -67,6 +70,7 @@ def read_text(path):
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not a UTF-8 text file (byte 0x{raw[exc.start]:02x} at offset "
                           f"{exc.start}); an experiment is a TOML file, see experiments/README.md") from None
+    text = text.removeprefix("\ufeff")  # a byte-order mark some editors write: not part of the TOML
     if "\0" in text:
         raise ConfigError(f"{path}: a binary file (it holds NUL bytes), not a TOML experiment")
     return text
@@ -154,12 +158,13 @@ def check_tables(base, blocks, path, labels):
 
 
 def expand(base, grids, path, labels):
-    """{run_id: (RunConfig, its full sorted JSON)} per point of each block's product, in order, duplicates removed.
+    """({run_id: (RunConfig, its full sorted JSON)} per point of each block's product, in order, duplicates
+    removed; [each block as grid_block gives it]).
 
     Each value was checked on its own already; here each run's settings are checked together.
     """
     shared = {key: check(key, value) for key, value in base.items()}
-    configs = {}
+    configs, compact = {}, []
     for label, block in zip(labels, grids):
         axes = {key: [check(key, value) for value in values] for key, values in block.items()}
         for key, values in axes.items():
@@ -167,7 +172,7 @@ def expand(base, grids, path, labels):
             if repeated:
                 raise ConfigError(f"{path}: {label} {key} lists {repeated[0]!r} more than once; each value of a grid "
                                   "axis is one setting, list it once")
-        fast_texts = block_texts(shared, axes, config.FIELDS)
+        fast_texts, block_ids, first = block_texts(shared, axes, config.FIELDS), [], None
         for number, indices in enumerate(itertools.product(*(range(len(values)) for values in axes.values()))):
             cfg = config.RunConfig(**shared, **{key: axes[key][i] for key, i in zip(axes, indices)})
             try:
@@ -178,6 +183,33 @@ def expand(base, grids, path, labels):
             if number == 0 and text_id(id_text) != cfg.run_id:  # RunConfig.run_id hashes another text now
                 fast_texts = text = id_text = None
             run_id = text_id(id_text) if id_text else cfg.run_id
+            block_ids.append(run_id)
+            first = first or cfg
             if run_id not in configs:
                 configs[run_id] = (cfg, text)
-    return configs
+        compact += grid_block(first, axes, block_ids, configs)
+    return configs, compact
+
+
+def grid_block(first, axes, run_ids, configs):
+    """[{"settings": the block's fixed fields, "axes": {key: values}, "run_ids": [in product order]}]: the
+    block's runs are settings + one value per axis, in itertools.product order (the analysis rebuilds
+    them, analysis/load/axes.py). A block whose first run is not rebuilt exactly is written one run
+    per block instead (a RunConfig that changes values it is given)."""
+    if first is None:
+        return []
+    plain = {key: [json_ready(value) for value in values] for key, values in axes.items()}
+    fields = {name: json_ready(value) for name, value in settings_of(first).items()}
+    settings = {name: value for name, value in fields.items() if name not in axes}
+    if {**settings, **{key: values[0] for key, values in plain.items()}} == fields:
+        return [{"settings": settings, "axes": plain, "run_ids": run_ids}]
+    return [{"settings": {name: json_ready(value) for name, value in settings_of(configs[run_id][0]).items()},
+             "axes": {}, "run_ids": [run_id]} for run_id in run_ids]
+
+
+def settings_of(cfg):
+    return {field.name: getattr(cfg, field.name) for field in dataclasses.fields(cfg)}
+
+
+def json_ready(value):
+    return list(value) if isinstance(value, tuple) else value

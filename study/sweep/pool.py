@@ -8,10 +8,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from joblib import Parallel, parallel_config
+from joblib import Parallel
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from results_io import WriteError
+from study.sweep.cluster import dask_pool
 from study.training.rows import failed_run_row, run_row
 from study.training.start import run_rows
 
@@ -109,15 +110,8 @@ def executor(backend, scheduler, jobs, loaded, scratch, todo=()):
     dask: each dataset is scattered to the workers once; nothing needs a shared filesystem.
     """
     if backend == "dask":
-        from dask.distributed import Client, LocalCluster
-
-        with contextlib.ExitStack() as stack:
-            if not scheduler:
-                scheduler = stack.enter_context(LocalCluster(
-                    n_workers=jobs, threads_per_worker=1, host="127.0.0.1", dashboard_address=None))
-            stack.enter_context(Client(scheduler))
-            stack.enter_context(parallel_config(backend="dask", scatter=list(loaded.values())))
-            yield Parallel(n_jobs=-1, return_as="generator_unordered"), loaded
+        with dask_pool(scheduler, jobs, loaded) as pool:
+            yield pool
         return
     if jobs == 1:  # joblib runs one job in this process: the workers' copy is not needed
         yield Parallel(n_jobs=1, return_as="generator_unordered"), loaded

@@ -1,5 +1,6 @@
 """Run an experiment's grid with joblib: workers train and return rows, only the driver writes."""
 
+import contextlib
 import os
 import shutil
 import sys
@@ -11,11 +12,15 @@ from joblib import delayed
 
 from study.data import datasets
 from study.data.idx import DataError
-from study.store.lock import FolderLock
+from study.store.lock import FolderLock, LockError, ReadOnlyError
+from study.store.shards import TRAINED
 from results_io import WriteError, read_manifest
 from study.store.manifest import build_manifest, now, write_manifest
-from study.sweep.pool import executor, share, train_one  # noqa: F401  (share: tests and bench use it)
-from study.store.folder import SCRATCH, ResultsFolder
+from study.sweep.pool import share  # noqa: F401  (tests and bench use it from here)
+from study.sweep.interrupt import children_without_sigint, quiet_pool_threads
+from study.sweep.leftovers import remove_killed_pool_leftovers
+from study.sweep.pool import executor, train_one
+from study.store.folder import SCRATCH, ResultsFolder, saved_statuses
 from study.training.memory import check_memory
 from study.training.train import train
 
@@ -31,6 +36,7 @@ class Tally:
     folder_counts: dict = field(default_factory=dict)  # status -> shards in the folder
     other_runs: int = 0  # shards in the folder that are not in this grid
     unsaved: int = 0  # finished runs whose shard could not be written
+    unfinished_tables: bool = False  # the tables or the manifest could not be written at the end
     epochs_todo: int = 0
 
 
@@ -63,7 +69,7 @@ def run_sweep(experiment, results_root="results", jobs=None, backend="loky", sch
     tally.folder, tally.grid_runs = folder, len(experiment.run_ids)
     created = not folder.exists()
     try:
-        with FolderLock(folder):
+        with take(folder, experiment):
             store = ResultsFolder(folder, report).open()
             try:
                 sweep_locked(experiment, store, tally, data_dir, jobs, backend, scheduler, threads,
@@ -75,6 +81,36 @@ def run_sweep(experiment, results_root="results", jobs=None, backend="loky", sch
             shutil.rmtree(folder, ignore_errors=True)
         raise
     return tally.trained_now, tally.grid_runs
+
+
+@contextlib.contextmanager
+def take(folder, experiment):
+    """Hold the folder's lock; a folder that cannot be written is one LockError saying what it holds."""
+    try:
+        lock = FolderLock(folder).__enter__()
+    except ReadOnlyError as exc:
+        if not folder.is_dir():
+            raise LockError(f"{exc}; give a --results folder where this sweep can write") from None
+        raise LockError(f"{exc}: {what_it_holds(folder, experiment.run_ids)}; nothing was changed; make it "
+                        "writable, or give another --results") from None
+    try:
+        remove_killed_pool_leftovers(lock.previous_holder)  # the last sweep of this folder, if it was killed
+        yield lock
+    finally:
+        lock.__exit__()
+
+
+def what_it_holds(folder, grid_ids):
+    """'it holds 4 finished runs (2 ok, 2 diverged, 0 failed), all 4 of this grid's runs', read-only."""
+    statuses = saved_statuses(folder)
+    if not statuses:
+        return "it holds no finished run"
+    counts = {status: sum(s == status for s in statuses.values()) for status in ("ok", "diverged", "failed")}
+    trained = sum(statuses.get(run_id) in TRAINED for run_id in grid_ids)
+    mine = f"all {trained} of this grid's runs" if trained == len(grid_ids) else \
+        f"{trained} of this grid's {len(grid_ids)} runs"
+    return (f"it holds {len(statuses)} finished run(s) ({counts['ok']} ok, {counts['diverged']} diverged, "
+            f"{counts['failed']} failed), {mine}")
 
 
 def sweep_locked(experiment, store, tally, data_dir, jobs, backend, scheduler, threads,
@@ -100,32 +136,42 @@ def sweep_locked(experiment, store, tally, data_dir, jobs, backend, scheduler, t
     try:
         if todo:
             pool = executor(backend, scheduler, jobs, loaded, store.folder / SCRATCH, list(todo.values()))
-            train_all(todo.values(), store, pool, threads, on_result, tally, report)
+            train_all(todo.values(), store, pool, threads, on_result, tally)
     finally:
         finish(store, manifest, tally, report)
 
 
-def train_all(todo, store, pool, threads, on_result, tally, report):
+def train_all(todo, store, pool, threads, on_result, tally):
     """Train `todo` in the pool; each result is saved at once (shard, then rows appended to the tables)."""
     with pool as (parallel, shared):
-        results = parallel(delayed(train_one)(cfg, shared[(cfg.dataset, cfg.dtype)], threads, train) for cfg in todo)
+        results = None
         try:
+            # the pool's processes start here, Ctrl-C is the driver's to handle (one job runs in this process)
+            guard = children_without_sigint() if parallel.n_jobs != 1 else contextlib.nullcontext()
+            with guard:
+                results = parallel(delayed(train_one)(cfg, shared[(cfg.dataset, cfg.dtype)], threads, train)
+                                   for cfg in todo)
             for row, epochs in results:
-                save(store, row, epochs, tally, report)
+                save(store, row, epochs, tally)
                 if on_result:
                     on_result(row)
+        except BaseException:
+            quiet_pool_threads()  # the pool is torn down now, whatever its threads were doing
+            raise
         finally:
-            with warnings.catch_warnings():  # joblib's note on cancelled tasks: the sweep says what happened
-                warnings.simplefilter("ignore")
-                results.close()  # an interruption stops the workers now, not when the generator is collected
+            if results is not None:
+                with warnings.catch_warnings():  # joblib's note on cancelled tasks: the sweep says what happened
+                    warnings.simplefilter("ignore")
+                    results.close()  # an interruption stops the workers now, not when the generator is collected
 
 
-def save(store, row, epochs, tally, report):
+def save(store, row, epochs, tally):
     """Save one result; a shard that cannot be written stays in memory and is retried."""
     try:
         tally.trained_now += store.add(row, epochs)
     except WriteError as exc:
-        report(f"warning: {exc}; {len(store.unsaved)} finished run(s) kept in memory, retried after the next run")
+        store.warn_once(exc, f"warning: {exc}; finished runs are kept in memory and retried after each run and "
+                        "at the end")
     tally.folder_counts, tally.unsaved = store.totals(), len(store.unsaved)  # the other runs do not change
 
 
@@ -142,6 +188,7 @@ def finish(store, manifest, tally, report):
         manifest["folder_runs"] = count(store, tally)
         write_manifest(store.folder, manifest)
     except OSError as exc:
+        tally.unfinished_tables = True
         report(f"error: {exc}; the shards are saved, rerun the same command to rebuild the tables")
 
 
