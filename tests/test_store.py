@@ -1,6 +1,7 @@
 """Shards, the index and the tables, with hand-made runs (no training): checks, order, resilience."""
 
 import errno
+import dataclasses
 import json
 import os
 import shutil
@@ -418,9 +419,11 @@ def test_the_manifest_grid_reads_back_as_each_configs_fields(tmp_path):
 def test_the_manifest_grid_is_blocks_a_few_bytes_a_run_and_reads_back_in_grid_order(tmp_path):
     from analysis.load.axes import manifest_grid
     from results_io import read_manifest
-    from study.identity import config_text
     from study.store.manifest import build_manifest, write_manifest
     from study.sweep.experiment import load_experiment
+
+    def config_text(cfg):
+        return json.dumps({**dataclasses.asdict(cfg), "hidden": list(cfg.hidden)}, sort_keys=True)
 
     path = tmp_path / "e.toml"
     path.write_text("[base]\nepochs = 5\n[[grid]]\nactivation = ['relu', 'tanh']\nlr = [0.1, 0.2]\nseed = "
