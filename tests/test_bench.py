@@ -70,7 +70,7 @@ def test_the_analysis_part_analyses_a_folder_in_a_child_and_reports_every_stage(
     by_name = {row["name"]: row for row in rows}
     stages = ["load", "metrics", "summary", "figures", "report"]
     assert list(by_name) == [f"6 runs: {what}" for what in ["epochs.csv", *stages, "total", "peak memory"]]
-    folder = tmp_path / "runs-6-epochs-5"
+    folder = tmp_path / "grid-2x3x1-5"
     assert (folder / "report.html").is_file() and (folder / "metrics.csv").is_file()  # the child analysed it
     epoch_lines = (folder / "epochs.csv").read_text().count("\n") - 1
     assert epoch_lines == 5 * 6 and by_name["6 runs: epochs.csv"]["note"].startswith("30 epoch rows, 2 x 3 x 1")
@@ -84,10 +84,11 @@ def test_the_analysis_part_analyses_a_folder_in_a_child_and_reports_every_stage(
     assert "6 runs: figures" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("runs, total, peak, verdicts", [(1000, 19.0, 900.0, ["yes", ""]),
-                                                         (10000, 61.0, 1900.0, ["no", "yes"])])
-def test_the_analysis_targets_belong_to_their_sizes(monkeypatch, tmp_path, runs, total, peak, verdicts):
-    spec = analysis_scale.folder_spec(runs // 200)
+@pytest.mark.parametrize("lrs, seeds, total, peak, verdicts", [(25, 5, 19.0, 900.0, ["yes", ""]),
+                                                              (25, 50, 61.0, 1900.0, ["no", "yes"]),
+                                                              (125, 1, 99.0, 900.0, ["", ""])])  # not the grid
+def test_the_analysis_targets_belong_to_their_grids(monkeypatch, tmp_path, lrs, seeds, total, peak, verdicts):
+    spec, runs = analysis_scale.folder_spec(seeds, lrs=lrs), 8 * lrs * seeds
     monkeypatch.setattr(analysis_scale, "prepared", lambda folder, spec: 0.0)
     monkeypatch.setattr(analysis_scale, "folder_facts", lambda folder: (runs, runs * 201, 1.0))
     monkeypatch.setattr(analysis_scale, "analysed_alone", lambda folder: {

@@ -8,6 +8,7 @@ the figure's title.
 
 import matplotlib as mpl
 import numpy as np
+from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 
 from analysis.figures.facets import MAX_PANELS, capped, curves_of, extra_axes, in_order, panel_rows, with_facet
@@ -160,8 +161,11 @@ def sharpness_panel(ax, runs, curves, epochs, colors, dashes, mode, panel_lrs):
     if cost_ax is not None and not costs_drawn:  # only failed runs: no cost to put on a log axis
         cost_ax.remove()
         cost_ax = None
-    for lr in panel_lrs:
-        ax.axhline(2 / lr, color=colors[lr] if mode == "overlay" else "black", ls="--", lw=1)
+    # the 2/lr lines across the panel (as axhline draws them), one collection rather than a line per lr
+    thresholds = LineCollection([[(0, 2 / lr), (1, 2 / lr)] for lr in panel_lrs], linestyles="--", linewidths=1,
+                                colors=[colors[lr] if mode == "overlay" else "black" for lr in panel_lrs],
+                                transform=ax.get_yaxis_transform())  # x: the panel's width, y: data
+    ax.add_collection(thresholds, autolim=False)
     ax.set_ylim(0, 1.15 * top)  # from 0, so that the distance to 2/lr reads the same in every panel
     if cost_ax is not None:
         cost_ax.set(yscale="log")
