@@ -75,8 +75,9 @@ def metrics_of(run, curve, config, with_eos, inactive_layers, tau):
 
 def run_metrics(run, rows, config, with_eos, inactive_layers, tau):
     """metrics_of one run from its epoch rows (a table sorted by epoch)."""
-    return metrics_of(run, RunCurves(rows, curve_columns(rows, with_eos, inactive_layers)).of(run["run_id"]),
-                      config, with_eos, inactive_layers, tau)
+    curve = {c: rows[c].to_numpy(dtype=float) if c in rows.columns else np.full(len(rows), np.nan)
+             for c in curve_columns(rows, with_eos, inactive_layers)}
+    return metrics_of(run, curve, config, with_eos, inactive_layers, tau)
 
 
 def curve_columns(epochs, with_eos, inactive_layers):
