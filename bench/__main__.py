@@ -4,13 +4,14 @@
   sweep        `study sweep` throughput with 1 and 2 jobs, a worker's peak memory (bench/throughput.py);
   bookkeeping  a 100,000-run grid's start-up and the per-run bookkeeping at 10,000 finished runs;
   minibatch    a mini-batch epoch against a full-batch epoch;
-  sharpness    the hand-written Lanczos against scipy's eigsh on the same Hessian-vector products.
+  sharpness    the hand-written Lanczos against scipy's eigsh on the same Hessian-vector products;
+  analysis     `python -m analysis`'s stages on synthetic folders of 1,000 and 10,000 runs (bench/analysis_scale.py).
 
 The epoch and sweep rows are printed as one table and written to --out (CSV). BLAS threads:
---threads for NumPy's BLAS (threadpoolctl) and for PyTorch (torch.set_num_threads). The last three
-are modules of their own, bench/<part>.py, each run as `main([])` (its defaults) and printing its own
-table (`python -m bench.<part> --help` for their options); a part whose module is absent is skipped
-with a note.
+--threads for NumPy's BLAS (threadpoolctl) and for PyTorch (torch.set_num_threads). The last four
+are modules of their own, bench/<part>.py (MODULES names any other), each run as `main([])` (its
+defaults) and printing its own table (`python -m bench.<module> --help` for their options); a part
+whose module is absent is skipped with a note.
 
 OpenBLAS chooses its kernels when it is loaded: OPENBLAS_CORETYPE=Haswell, set on some machines
 for old OpenBLAS builds, forces AVX2 kernels on AVX-512 CPUs. When it or OPENBLAS_L2_SIZE is set,
@@ -32,7 +33,8 @@ from bench.torch_epoch import torch_version
 from results_io import write_atomic
 
 HINTS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-OWN_TABLE_PARTS = ("bookkeeping", "minibatch", "sharpness")  # bench/<part>.py with main(argv)
+OWN_TABLE_PARTS = ("bookkeeping", "minibatch", "sharpness", "analysis")  # bench/<module>.py with main(argv)
+MODULES = {"analysis": "analysis_scale"}  # part -> its module's name, where that is not the part's
 PARTS = ("epoch", "sweep", *OWN_TABLE_PARTS)
 
 
@@ -77,14 +79,14 @@ def without_hints_rows(args):
 
 
 def run_own_table(part):
-    """bench/<part>.py's own table, or a note when that module is not there (imported only now)."""
-    name = f"bench.{part}"
+    """bench/<module>.py's own table, or a note when that module is not there (imported only now)."""
+    name = f"bench.{MODULES.get(part, part)}"
     try:
         module = importlib.import_module(name)
     except ModuleNotFoundError as exc:
         if exc.name != name:  # a missing dependency inside it is a real error
             raise
-        print(f"{part}: skipped (bench/{part}.py is not there)")
+        print(f"{part}: skipped (bench/{MODULES.get(part, part)}.py is not there)")
         return
     print(f"\n== {part} (python -m {name})")
     module.main([])

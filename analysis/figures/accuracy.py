@@ -55,6 +55,20 @@ def zoom(curves):
     return max(0.0, low - pad), min(100.5, high + 0.25 * pad)
 
 
+def mean_and_range(ax, curves, splits, color):
+    """Per split, the mean accuracy over seeds at each epoch and a band over their range: what seaborn's
+    lineplot(style="split", errorbar=("pi", 100)) draws, from one groupby instead of one call per epoch."""
+    found = (curves.dropna(subset=["epoch", "acc"]).groupby(["split", "epoch"])["acc"]
+             .agg(["mean", "min", "max", "size"]))
+    for split in splits:
+        if split not in found.index.get_level_values("split"):
+            continue
+        rows, dash = found.loc[split], SPLIT_DASHES[split]
+        ax.plot(rows.index, rows["mean"], color=color, lw=1.2, **({"dashes": dash} if dash else {}))
+        if rows["size"].max() > 1:  # a band needs two seeds
+            ax.fill_between(rows.index, rows["min"], rows["max"], color=color, alpha=0.2)
+
+
 def best_lr_curves(metrics, summary, epochs, axes):
     """Train, validation and test accuracy against epoch at each activation's selected setting."""
     runs = chosen_runs(metrics, summary, axes)
@@ -63,9 +77,7 @@ def best_lr_curves(metrics, summary, epochs, axes):
     fig, grid = wrapped_panels(len(panels), 4, 3.75, 3.0)
     for panel, ax in zip(panels, grid):
         mine, activation = runs[runs["panel"] == panel], runs.loc[runs["panel"] == panel, "activation"].iloc[0]
-        sns.lineplot(data=curves[curves["panel"] == panel], x="epoch", y="acc", style="split", style_order=splits,
-                     dashes=SPLIT_DASHES, color=color_of(activation), errorbar=("pi", 100), lw=1.2, legend=False,
-                     ax=ax)
+        mean_and_range(ax, curves[curves["panel"] == panel], splits, color_of(activation))
         if mine["best_val_epoch"].notna().any():
             ax.axvline(mine["best_val_epoch"].median(), **BEST_VAL_LINE)
         ax.text(0.97, 0.04, numbers_text(mine), transform=ax.transAxes, ha="right", va="bottom", fontsize=7,

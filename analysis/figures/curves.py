@@ -8,9 +8,10 @@ the figure's title.
 
 import matplotlib as mpl
 import numpy as np
+from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 
-from analysis.figures.facets import (MAX_PANELS, capped, extra_axes, in_order, panel_rows, run_facets, same_limits,
+from analysis.figures.facets import (MAX_PANELS, capped, curves_of, extra_axes, in_order, panel_rows, same_limits,
                                      with_facet)
 from analysis.figures.style import DIVERGED_MARK, LABELS, SEED_DASHES, color_of, lr_text, plain_log_axis, titled
 
@@ -26,6 +27,14 @@ def layout(metrics, axes):
     if len(rows) * len(lrs) <= MAX_PANELS:
         return "grid", labelled, rows, lrs, seeds[:len(SEED_DASHES)]
     return "overlay", labelled, rows, lrs, seeds[:1]
+
+
+def drawn_runs(labelled, shown_rows, seeds):
+    """run_ids of the runs a curves figure draws: those of its panel rows, of the seeds it shows."""
+    keep = labelled["panel_row"].isin(shown_rows)
+    if "seed" in labelled.columns:
+        keep &= labelled["seed"].isin(seeds)
+    return labelled.loc[keep, "run_id"]
 
 
 def panel_title(labelled, row, lr=None):
@@ -88,7 +97,7 @@ def cost_curves(metrics, epochs, axes):
     mode, labelled, rows, lrs, seeds = layout(metrics, axes)
     all_seeds = sorted(metrics["seed"].unique()) if "seed" in metrics.columns else [0]
     shown_rows, _ = capped(rows, MAX_PANELS if mode == "overlay" else len(rows))
-    curves = dict(tuple(run_facets(metrics, epochs, extra_axes(axes)).groupby("run_id", sort=False)))
+    curves = curves_of(epochs, drawn_runs(labelled, shown_rows, seeds))
     ceiling = CEILING_FACTOR * float(epochs.loc[epochs["epoch"] == 0, "train_cost"].max())
     dashes = {seed: SEED_DASHES[rank] for rank, seed in enumerate(seeds)}
     n_cols = len(lrs) if mode == "grid" else min(4, len(shown_rows))
@@ -139,6 +148,7 @@ def sharpness_panel(ax, runs, curves, epochs, colors, dashes, mode, panel_lrs):
     """Sharpness per run with the 2/lr line(s); in a one-setting panel, its cost on a grey twin axis."""
     cost_ax = ax.twinx() if mode == "grid" else None
     top = max(2 / lr for lr in panel_lrs)
+    costs_drawn = False
     for _, run in runs.iterrows():
         color = color_of(run["activation"]) if mode == "grid" else colors[run["lr"]]
         dash = dashes.get(run.get("seed"), "")
@@ -148,9 +158,15 @@ def sharpness_panel(ax, runs, curves, epochs, colors, dashes, mode, panel_lrs):
                 **({"dashes": dash} if dash else {"ls": "-"}))
         top = max(top, float(measured["sharpness"].max()) if len(measured) else 0.0)
         if cost_ax is not None:
-            draw_run(cost_ax, rows, "train_cost", "0.6", dash)
-    for lr in panel_lrs:
-        ax.axhline(2 / lr, color=colors[lr] if mode == "overlay" else "black", ls="--", lw=1)
+            costs_drawn |= bool(np.isfinite(draw_run(cost_ax, rows, "train_cost", "0.6", dash)).any())
+    if cost_ax is not None and not costs_drawn:  # only failed runs: no cost to put on a log axis
+        cost_ax.remove()
+        cost_ax = None
+    # the 2/lr lines across the panel (as axhline draws them), one collection rather than a line per lr
+    thresholds = LineCollection([[(0, 2 / lr), (1, 2 / lr)] for lr in panel_lrs], linestyles="--", linewidths=1,
+                                colors=[colors[lr] if mode == "overlay" else "black" for lr in panel_lrs],
+                                transform=ax.get_yaxis_transform())  # x: the panel's width, y: data
+    ax.add_collection(thresholds, autolim=False)
     ax.set_ylim(0, 1.15 * top)  # from 0, so that the distance to 2/lr reads the same in every panel
     if cost_ax is not None:
         cost_ax.set(yscale="log")
@@ -164,7 +180,7 @@ def sharpness_curves(metrics, epochs, axes):
     mode, labelled, rows, lrs, seeds = layout(metrics, axes)
     all_seeds = sorted(metrics["seed"].unique()) if "seed" in metrics.columns else [0]
     shown_rows, _ = capped(rows, MAX_PANELS if mode == "overlay" else len(rows))
-    curves = dict(tuple(epochs.groupby("run_id", sort=False)))
+    curves = curves_of(epochs, drawn_runs(labelled, shown_rows, seeds))
     dashes = {seed: SEED_DASHES[rank] for rank, seed in enumerate(seeds)}
     n_cols = len(lrs) if mode == "grid" else min(4, len(shown_rows))
     n_rows = len(shown_rows) if mode == "grid" else -(-len(shown_rows) // n_cols)

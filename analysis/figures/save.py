@@ -12,12 +12,16 @@ DPI = 110
 
 
 def save_figure(figure, folder, stem, formats=FIGURE_FORMATS):
-    """figure as <stem>.png (and .svg) in folder; returns the PNG path."""
+    """figure as <stem>.png (and .svg) in folder; returns the PNG path.
+
+    The layout (constrained: every label measured) is worked out when the first format is drawn and
+    kept for the others, rather than measured again: it is a large part of a figure's cost."""
     paths = []
     for fmt in formats:
         buffer = io.BytesIO()
         figure.savefig(buffer, format=fmt, dpi=DPI)
         paths.append(write_bytes(Path(folder) / f"{stem}.{fmt}", buffer.getvalue()))
+        figure.set_layout_engine("none")  # the panels stay where the layout put them
     return paths[0]
 
 

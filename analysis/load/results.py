@@ -29,7 +29,7 @@ def load_results(folder, contract=None):
     epochs = read_epochs(folder, contract)  # in file order, so that errors can name the data row
     listed = read_csv(table_path(folder, "runs"))
     check_runs_against_epochs(listed, epochs, folder)
-    runs = merge_runs(listed, runs_from_epochs(epochs, contract), folder)
+    runs = merge_runs(listed, runs_from_epochs(unlisted(epochs, listed), contract), folder)
     if runs.empty:
         raise ResultsError(f"{folder} holds no runs (epochs.csv and runs.csv are missing or empty)")
     check_ok_costs(epochs, dict(zip(runs["run_id"], runs["status"])), table_path(folder, "epochs"))
@@ -76,8 +76,14 @@ def numeric_measure_columns(epochs, contract):
 
 def to_numbers(values, path, column, allow_missing):
     """A column as floats; text that is not a number (or a missing key value) is a ResultsError."""
-    numbers = pd.to_numeric(values, errors="coerce").astype(float)
-    bad = numbers.isna() & values.notna() if allow_missing else numbers.isna()
+    if pd.api.types.is_numeric_dtype(values):  # read as numbers already: only a missing key can be wrong
+        numbers = values.astype(float)
+        if allow_missing:
+            return numbers
+        bad = numbers.isna()
+    else:
+        numbers = pd.to_numeric(values, errors="coerce").astype(float)
+        bad = numbers.isna() & values.notna() if allow_missing else numbers.isna()
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise ResultsError(f"{path}, data row {row + 1}: {column} = {values.iloc[row]!r} is not a number")
@@ -89,22 +95,43 @@ def whole_if_integral(numbers):
     return numbers.astype("int64") if (numbers == numbers.round()).all() else numbers
 
 
+def unlisted(epochs, listed):
+    """The epoch rows that runs_from_epochs needs for merge_runs: those of runs runs.csv does not list
+    (all rows without a runs.csv), plus the first run's, so that its table keeps its columns' types
+    when runs.csv lists every run (merge_runs drops listed runs again). A finished sweep's
+    epochs.csv then needs no grouping at all."""
+    if epochs.empty or listed is None or listed.empty or "run_id" not in listed.columns:
+        return epochs
+    ids = epochs["run_id"]
+    keep = ~ids.isin(listed["run_id"].astype(str)) | (ids == ids.iloc[0])
+    return epochs if keep.all() else epochs[keep]
+
+
 def runs_from_epochs(epochs, contract):
     """One row per run found in epochs.csv: its config (first row) and a status read off its curve."""
     if epochs.empty:
         return pd.DataFrame(columns=[*RUN_KEYS, "status"])
     config_columns = [c for c in epochs.columns if not contract.is_measurement(c)]
-    groups = epochs.sort_values("epoch", kind="stable").groupby("run_id", sort=False)
+    ordered = epochs[[*config_columns, "epoch", "train_cost"]].sort_values("epoch", kind="stable")
+    groups = ordered.groupby("run_id", sort=False)
     runs = groups[config_columns].first().reset_index(drop=True)
-    runs["status"] = groups["train_cost"].agg(curve_status, factor=contract.divergence_factor).to_numpy()
+    group = groups.ngroup().to_numpy()  # numbered in order of first appearance, as the rows of runs
+    costs = ordered["train_cost"].to_numpy(dtype=float)
+    first = costs[np.unique(group, return_index=True)[1]]
+    last = costs[len(group) - 1 - np.unique(group[::-1], return_index=True)[1]]
+    runs["status"] = curve_statuses(first, last, contract.divergence_factor)
     return runs
 
 
 def curve_status(costs, factor):
     """diverged when the last cost is non-finite or above factor x the first (the trainer's rule), else ok."""
-    first, last = costs.iloc[0], costs.iloc[-1]
-    blew_up = not np.isfinite(last) or (np.isfinite(first) and last > factor * first)
-    return "diverged" if blew_up else "ok"
+    return curve_statuses(np.array([costs.iloc[0]]), np.array([costs.iloc[-1]]), factor)[0]
+
+
+def curve_statuses(first, last, factor):
+    """curve_status of many runs at once, from arrays of their first and last costs (an object array of text)."""
+    blew_up = ~np.isfinite(last) | (np.isfinite(first) & (last > factor * first))
+    return np.where(blew_up, "diverged", "ok").astype(object)
 
 
 def merge_runs(listed, derived, folder):

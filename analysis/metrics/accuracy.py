@@ -38,26 +38,42 @@ def best_val(epochs, val, train, test):
             "test_acc_at_best_val": test[best], "train_acc_at_best_val": train[best]}
 
 
-def at_budgets(epochs, accuracy, split):
-    """{split_acc_at_B: accuracy at epoch B (NaN when the run has no such epoch), ..._at_last}."""
-    found = {}
-    for budget in BUDGETS:
-        hit = np.flatnonzero(epochs == budget)
-        found[f"{split}_acc_at_{budget}"] = accuracy[hit[0]] if len(hit) else np.nan
+def at_budgets(epochs, accuracy, split, found_at=None):
+    """{split_acc_at_B: accuracy at epoch B (NaN when the run has no such epoch), ..._at_last}.
+
+    found_at: budget_rows(epochs), when the caller has it already (it serves every split)."""
+    found_at = budget_rows(epochs) if found_at is None else found_at
+    found = {f"{split}_acc_at_{budget}": accuracy[row] if row is not None else np.nan
+             for budget, row in found_at.items()}
     found[f"{split}_acc_at_last"] = accuracy[-1]
     return found
 
 
+def budget_rows(epochs):
+    """{budget: the first row at that epoch, or None}."""
+    rows = {}
+    for budget in BUDGETS:
+        hit = np.flatnonzero(epochs == budget)
+        rows[budget] = hit[0] if len(hit) else None
+    return rows
+
+
 def accuracy_metrics(rows):
     """Accuracy metrics of one run; `rows` are its epoch rows sorted by epoch (may be empty)."""
-    if len(rows) == 0:
+    return accuracy_of({name: column(rows, name) for name in ("epoch", *(f"{split}_acc" for split in SPLITS))})
+
+
+def accuracy_of(curve):
+    """accuracy_metrics of one run from its arrays {epoch, train_acc, val_acc, test_acc} (NaN where absent)."""
+    epochs = curve["epoch"]
+    if len(epochs) == 0:
         return dict.fromkeys(ACCURACY_COLUMNS, np.nan)
-    epochs = rows["epoch"].to_numpy(dtype=float)
-    train, val, test = (column(rows, f"{split}_acc") for split in SPLITS)
+    train, val, test = (curve[f"{split}_acc"] for split in SPLITS)
+    found_at = budget_rows(epochs)
     return {
         "final_train_acc": train[-1], "final_val_acc": val[-1], "final_test_acc": test[-1],
         **best_val(epochs, val, train, test),
-        **at_budgets(epochs, val, "val"), **at_budgets(epochs, test, "test"),
+        **at_budgets(epochs, val, "val", found_at), **at_budgets(epochs, test, "test", found_at),
         **{name: first_epoch_reaching(epochs, test, level) for name, level in THRESHOLDS.items()},
         "final_gap": train[-1] - test[-1],
     }

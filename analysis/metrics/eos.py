@@ -19,18 +19,29 @@ def has_sharpness(epochs):
 
 def stability_of(rows):
     """(epochs, stability) at the measured epochs; stability computed from sharpness if absent."""
-    sharpness = rows["sharpness"].to_numpy(dtype=float)
-    stability = (rows["stability"].to_numpy(dtype=float) if "stability" in rows.columns
-                 else np.full(len(rows), np.nan))
-    if "optimizer" not in rows.columns:  # tables from before per-optimizer stability; Adam's blank stays blank
-        stability = np.where(np.isfinite(stability), stability, rows["lr"].to_numpy(dtype=float) * sharpness / 2)
+    return measured_stability(
+        rows["epoch"].to_numpy(dtype=float), rows["sharpness"].to_numpy(dtype=float),
+        rows["stability"].to_numpy(dtype=float) if "stability" in rows.columns else None,
+        rows["lr"].to_numpy(dtype=float) if "optimizer" not in rows.columns else None)
+
+
+def measured_stability(epochs, sharpness, stability=None, lr=None):
+    """stability_of from arrays. lr: given for tables from before per-optimizer stability (no optimizer
+    column), where a blank stability is lr x sharpness / 2; without it Adam's blank stays blank."""
+    stability = np.full(len(sharpness), np.nan) if stability is None else stability
+    if lr is not None:
+        stability = np.where(np.isfinite(stability), stability, lr * sharpness / 2)
     measured = np.isfinite(stability)
-    return rows["epoch"].to_numpy(dtype=float)[measured], stability[measured]
+    return epochs[measured], stability[measured]
 
 
 def eos_metrics(rows):
     """Whether and when stability first reached EOS_LEVEL, and its median from then on."""
-    epochs, stability = stability_of(rows) if len(rows) and "sharpness" in rows.columns else ([], [])
+    return eos_of(*(stability_of(rows) if len(rows) and "sharpness" in rows.columns else ([], [])))
+
+
+def eos_of(epochs, stability):
+    """eos_metrics from the measured epochs and their stability (stability_of)."""
     if len(stability) == 0:
         return {"sharpness_measured": False, **dict.fromkeys(EOS_COLUMNS[1:], np.nan)}
     reached = np.flatnonzero(stability >= EOS_LEVEL)

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.load.axes import setting_label, varying_columns
-from analysis.metrics.eos import EOS_LEVEL, stability_of
+from analysis.metrics.eos import EOS_LEVEL, measured_stability, stability_of
+from analysis.metrics.per_run import RunCurves
 
 # Which activations are kinked (relu, leaky_relu: the derivative jumps at 0) and which are smooth
 # relu-like shapes comes from each activation's record, through the folder's contract: `kinds`.
@@ -23,7 +24,11 @@ SETTLED = "median_stability_trained"  # median stability from the first epoch (a
 
 def run_stability(rows):
     """{STABILITY, SETTLED} of one run's epoch rows, from its measurements after initialization."""
-    epochs, stability = stability_of(rows) if "sharpness" in rows.columns else ([], [])
+    return stability_after_init(*(stability_of(rows) if "sharpness" in rows.columns else ([], [])))
+
+
+def stability_after_init(epochs, stability):
+    """run_stability from a run's measured epochs and stability (eos.stability_of)."""
     trained = np.asarray(stability)[np.asarray(epochs) > 0]
     reached = np.flatnonzero(trained >= EOS_LEVEL)
     return {STABILITY: float(trained.max()) if len(trained) else np.nan,
@@ -31,8 +36,18 @@ def run_stability(rows):
 
 
 def stability_per_run(epochs):
-    """One row per run_id of epochs.csv with its STABILITY and SETTLED (NaN without sharpness)."""
-    rows = [{"run_id": run_id, **run_stability(group)} for run_id, group in epochs.groupby("run_id", sort=False)]
+    """One row per run_id of epochs.csv with its STABILITY and SETTLED (NaN without sharpness).
+
+    Each run read off whole-column arrays (RunCurves), not a table per run: 10,000 runs take a second."""
+    columns = [c for c in ("epoch", "sharpness", "stability", "lr") if c in epochs.columns]
+    curves = RunCurves(epochs, columns)
+    rows = []
+    for run_id in curves.bounds:
+        curve = curves.of(run_id)
+        measured = (measured_stability(curve["epoch"], curve["sharpness"], curve.get("stability"),
+                                       None if "optimizer" in epochs.columns else curve["lr"])
+                    if "sharpness" in curve else ([], []))
+        rows.append({"run_id": run_id, **stability_after_init(*measured)})
     return pd.DataFrame(rows, columns=["run_id", STABILITY, SETTLED])
 
 
