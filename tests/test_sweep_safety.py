@@ -479,3 +479,13 @@ def test_a_folder_whose_shards_cannot_be_written_is_refused_before_training(tmp_
     assert code == 2 and len(err.strip().splitlines()) == 1, err
     assert f"{shards} cannot be written" in err and "it holds 2 finished run(s)" in err
     assert len(list(shards.glob("*.json"))) == 2
+
+
+@pytest.mark.parametrize("best_val, shown", [(0.9512, "best val acc 0.951"),
+                                             (float("nan"), "test acc 0.902 (no validation split)")])
+def test_the_live_line_shows_validation_accuracy_and_test_only_without_a_validation_split(best_val, shown):
+    from study.sweep.command import last_run
+
+    row = {"activation": "relu", "lr": 0.5, "seed": 1, "status": "ok", "final_train_cost": 0.1234,
+           "best_val_acc": best_val, "final_test_acc": 0.9021}
+    assert last_run(row) == f"relu lr=0.5 seed=1: ok, cost 0.123, {shown}"
