@@ -15,7 +15,7 @@ from analysis.errors import ResultsError
 from analysis.load.checks import (check_duplicate_runs, check_epochs, check_ok_costs, check_runs_against_epochs,
                                   runs_without_cost)
 from study.config import make_config
-from study.store.shards import ShardError, read_shard, shard_path, write_shard
+from study.store.shards import ShardError, read_shard, scan_shards, shard_dir, shard_path, write_shard
 from study.training.rows import run_row
 from study.training.train import EPOCH_COLUMNS, RunResult
 
@@ -143,3 +143,15 @@ def test_a_shard_whose_config_was_edited_in_the_middle_of_its_row_is_refused(tmp
     path.write_text(json.dumps(shard))
     with pytest.raises(ShardError, match="config whose run id is not its file name"):
         read_shard(path)
+
+
+def test_only_visible_json_files_in_shards_are_shards(tmp_path):
+    path = written_shard(tmp_path)
+    folder = shard_dir(tmp_path)
+    (folder / "notes.txt").write_text("not a shard")
+    (folder / ".hidden.json").write_text("{}")
+    (folder / "made-by-hand.json").mkdir()  # a folder, not a file
+    (folder / ".abc.json.tmp").write_text("")  # a write cut short
+    shards, leftovers = scan_shards(tmp_path)
+    assert list(shards) == [path.stem] and [p.name for p in leftovers] == [".abc.json.tmp"]
+

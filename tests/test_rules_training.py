@@ -10,7 +10,8 @@ from study.config import make_config
 from study.data.datasets import stratified_subset
 from study.net import sharpness
 from study.net.activations import ACTIVATIONS, get_activation
-from study.net.mlp import layers
+from study.net.mlp import init_params, layers, n_params
+from study.net.sharpness import SharpnessProbe
 from study.training.run import (DIVERGENCE_FACTOR, INACTIVE_TOLERANCE, derivative_floor, diverged,
                                 inactive_fractions, start_run)
 
@@ -111,11 +112,17 @@ def test_a_negative_top_eigenvalue_near_minus_1e_3_stops_on_its_size():
 
 
 def test_an_exhausted_krylov_space_stops_with_the_exact_eigenvalue_even_at_zero():
-    # three distinct eigenvalues, the top one 0 (no relative residual test can pass): Lanczos spans
-    # the invariant subspace in 3 products, where beta vanishes relative to the Ritz values
-    spectrum = np.repeat([0.0, -1.0, -2.0], [100, 150, 150])
+    # three distinct eigenvalues, the top one 0 (no relative residual test can pass), far from 1 in
+    # size: Lanczos spans the invariant subspace in 3 products, where beta vanishes relative to them
+    spectrum = np.repeat([0.0, -(2.0**20), -(2.0**21)], [100, 150, 150])
     value, _, products = top_of(spectrum, spectrum_and_start()[1], converged=lambda *_: False)
-    assert products == 3 and abs(value) < 1e-12
+    assert products == 3 and abs(value) < 1e-12 * 2.0**21
+
+
+def test_without_convergence_lanczos_takes_exactly_its_maximum_of_products():
+    spectrum, start = spectrum_and_start()
+    _, _, products = top_of(spectrum, start, converged=lambda *_: False)
+    assert products == sharpness.MAX_ITERATIONS == 30
 
 
 # ---- initialization: auto is He for the relu family, Glorot for sigmoid and tanh ----------------
@@ -134,3 +141,49 @@ def test_each_activation_trains_from_its_documented_init(make_dataset):
             cfg = make_config({"activation": name, "init": asked, "hidden": [300], "n_val": 0, "n_train": 100})
             W1 = layers(start_run(cfg, data).theta, [20, 300, 10])[0][0]
             assert cfg.resolved_init == used and W1.std() == pytest.approx(std[used], rel=0.05), (name, asked)
+
+
+# ---- the sharpness probe: float64 central differences with eps = 1e-7 (1 + |theta|) ------------
+
+def probe_problem(sizes, seed=0, n=8):
+    rng = np.random.default_rng(seed)
+    theta = init_params(sizes, "glorot", rng, "float64") + rng.normal(0, 0.3, n_params(sizes))
+    return theta, rng.normal(0, 1, size=(n, sizes[0])).astype(np.float32), rng.integers(0, sizes[-1], n)
+
+
+def test_the_probe_works_in_float64_with_its_documented_step():
+    theta, X, y = probe_problem([6, 5, 3])
+    probe = SharpnessProbe([6, 5, 3], X, y, *ACTIVATIONS["tanh"].pair, np.random.default_rng(1))
+    probe.at(theta.astype(np.float32))
+    assert probe.X.dtype == np.float64 and probe.theta.dtype == np.float64
+    assert probe.eps == sharpness.STEP * (1 + np.linalg.norm(theta.astype(np.float32).astype(np.float64)))
+
+
+def test_a_network_with_three_hidden_layers_gets_its_top_eigenvalue():
+    from test_sharpness import converged_probe, explicit_hessian
+
+    sizes = [5, 4, 4, 4, 3]
+    theta, X, y = probe_problem(sizes, seed=2)
+    f, f_prime = ACTIVATIONS["tanh"].pair
+    exact = np.linalg.eigvalsh(explicit_hessian(theta, sizes, X.astype(np.float64), y, f, f_prime))[-1]
+    assert converged_probe(sizes, X, y, f, f_prime)(theta) == pytest.approx(exact, rel=1e-6)
+
+
+def test_a_kink_crossed_near_but_not_at_theta_is_linearized_at_theta():
+    # z = 1e-9 at theta: relu is on its linear side there, and a step of eps crosses the kink;
+    # the product must be that of the linear unit (AD's answer), kept on both sides
+    from test_sharpness import converged_probe, explicit_hessian, frozen_relu
+
+    sizes = [3, 4, 3]
+    theta, X, y = probe_problem(sizes, seed=5)
+    X = X.astype(np.float64)
+    W1, b1 = layers(theta, sizes)[0]
+    X[0], W1[:, 0], b1[0] = [0.5, 0.25, 0.0], [1.0, -2.0, 0.75], 1e-9
+    mask = (X @ W1 + b1 > 0).astype(float)
+    H = explicit_hessian(theta, sizes, X, y, *frozen_relu(mask))
+    probe = converged_probe(sizes, X, y, *ACTIVATIONS["relu"].pair)
+    probe.at(theta)
+    v = np.random.default_rng(6).standard_normal(theta.size)
+    assert np.linalg.norm(probe.hvp(v) - H @ v) <= 1e-6 * np.linalg.norm(H @ v)
+    assert probe.kink[0][0, 0]  # premise: the unit did cross its kink
+

@@ -1,5 +1,6 @@
-"""The analysis' documented rules, each tested at its boundary with data that a neighbouring rule would
-get wrong (analysis/README.md, the module docstrings of analysis/metrics and analysis/aggregate).
+"""The per-run metrics' documented rules, each tested at its boundary with data that a neighbouring
+rule would get wrong: spikiness, accuracy at the validation-chosen epoch and at budgets, edge of
+stability (analysis/README.md, analysis/metrics/*.py).
 
 Where a rule compares floats, the numbers are chosen so the boundary is exact in floating point
 (powers of two, log of 2 and 4), and a premise assertion says so: a boundary that rounding moved
@@ -12,17 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.aggregate.budgets import best_at, budget_table
-from analysis.aggregate.compare import MAX_SEEDS, compare_table, paired_difference, seeds_needed
-from analysis.aggregate.selection import choose, mark_selected, ranking
-from analysis.aggregate.summary import CONFIDENCE, summary_table
 from analysis.metrics.accuracy import BUDGET_NAMES, accuracy_metrics
-from analysis.metrics.eos import EOS_LEVEL, eos_metrics
+from analysis.metrics.eos import EOS_COLUMNS, EOS_LEVEL, eos_metrics
 from analysis.metrics.spikiness import SPIKE_TAU, UP_RATIO_LIMIT, is_spiky, spikiness
-from analysis.questions.faults.pairs import fault_difference, fault_pairs
-from conftest import axes_of
-
-AXES = axes_of("activation", "lr")
 
 
 def above(x):
@@ -32,7 +25,6 @@ def above(x):
 
 def below(x):
     return float(np.nextafter(x, -np.inf))
-
 
 # ---- spikiness: the strict ">" of an excursion, up_ratio's limit ---------------------------------
 
@@ -144,6 +136,7 @@ def test_stability_exactly_at_the_level_has_reached_2_over_lr():
     assert at_level["stability_after_eos"] == pytest.approx(0.925)  # median of 0.95, 0.9: from that epoch on
     just_below = eos_metrics(sharpness_rows([0, 5], 0.5, [1.0, 1.0], stability=[0.5, below(0.95)]))
     assert just_below["reached_eos"] is False and math.isnan(just_below["eos_epoch"])
+    assert math.isnan(just_below["stability_after_eos"]) and just_below["max_stability"] == below(0.95)
 
 
 def test_stability_from_sharpness_is_lr_times_sharpness_over_2_at_the_level():
@@ -153,110 +146,21 @@ def test_stability_from_sharpness_is_lr_times_sharpness_over_2_at_the_level():
     assert found["reached_eos"] is True and found["eos_epoch"] == 20 and found["max_stability"] == 0.95
 
 
-# ---- selection: the smaller lr on a tie, whatever the order of the rows -------------------------
-
-def tied_summary():
-    """Ties listed so that 'first row' and 'larger lr' both pick another row than 'smaller lr'."""
-    return pd.DataFrame({"activation": ["relu"] * 3 + ["tanh"] * 3, "lr": [1.0, 0.3, 0.1, 0.3, 1.0, 0.1],
-                         "n_runs": 2, "best_val_acc_mean": [0.95, 0.95, 0.90, 0.90, 0.80, 0.90]})
+def test_a_recorded_stability_is_used_as_it_is_and_only_a_blank_one_is_computed():
+    # the trainer's column (here 0.3) wins over lr x sharpness / 2 (here 0.96); only a blank is filled in
+    recorded = eos_metrics(sharpness_rows([0, 10], 0.5, [3.84, 3.84], stability=[0.3, np.nan]))
+    assert recorded["max_stability"] == 0.96 and recorded["eos_epoch"] == 10
 
 
-def test_the_smaller_lr_wins_a_tie_in_the_lr_selection():
-    summary = tied_summary()
-    chosen = summary.loc[choose(summary, AXES), ["activation", "lr"]].values.tolist()
-    assert sorted(chosen) == [["relu", 0.3], ["tanh", 0.1]]
-    assert mark_selected(summary, AXES)["is_selected"].tolist() == [False, True, False, False, False, True]
+def test_a_blank_stability_stays_blank_when_the_optimizer_has_no_threshold():
+    # with an optimizer column (tables since per-optimizer thresholds) a blank is Adam's: nothing to compare with
+    adam = sharpness_rows([0, 10], 0.01, [50.0, 60.0], stability=[np.nan, np.nan]).assign(optimizer="adam")
+    found = eos_metrics(adam)
+    assert found["sharpness_measured"] is False and all(math.isnan(found[c]) for c in EOS_COLUMNS[1:])
 
 
-def test_the_ranking_keeps_grid_order_on_a_tie():
-    summary = pd.DataFrame({"activation": ["relu", "tanh", "gelu"], "lr": [0.1] * 3, "n_runs": 2,
-                            "best_val_acc_mean": [0.90, 0.95, 0.95], "is_selected": True})
-    assert ranking(summary)["activation"].tolist() == ["tanh", "gelu", "relu"]
+def test_rows_without_a_sharpness_column_have_no_measurement():
+    found = eos_metrics(pd.DataFrame({"epoch": [0.0, 1.0], "lr": 0.1}))
+    assert list(found) == list(EOS_COLUMNS) and found["sharpness_measured"] is False
+    assert all(math.isnan(found[c]) for c in EOS_COLUMNS[1:])
 
-
-def test_the_smaller_lr_wins_a_tie_at_a_budget():
-    rows = tied_summary().rename(columns={"best_val_acc_mean": "val_acc_at_25_mean"})
-    assert best_at(rows[rows["activation"] == "relu"], "val_acc_at_25_mean")["lr"] == 0.3
-    assert best_at(rows[rows["activation"] == "tanh"], "val_acc_at_25_mean")["lr"] == 0.1
-    table = budget_table(tied_summary().assign(val_acc_at_25_mean=lambda s: s["best_val_acc_mean"]), AXES)
-    assert table[["group", "lr", "rank"]].values.tolist() == [["relu", 0.3, 1], ["tanh", 0.1, 2]]
-
-
-def test_a_blank_budget_value_is_never_the_best():
-    rows = pd.DataFrame({"lr": [0.1, 0.3], "val_acc_at_50_mean": [np.nan, 0.2]})
-    assert best_at(rows, "val_acc_at_50_mean")["lr"] == 0.3
-    assert best_at(rows.iloc[:1], "val_acc_at_50_mean") is None
-
-
-# ---- paired comparison: by seed, whatever order the seeds are listed in -------------------------
-
-BY_SEED = {"relu": {0: 0.90, 1: 0.92, 2: 0.97}, "tanh": {0: 0.89, 1: 0.90, 2: 0.95}}
-
-
-def seed_shuffled_metrics():
-    """relu's runs listed by seed 0, 1, 2; tanh's by 2, 0, 1 (one lr each, relu better on validation)."""
-    rows = []
-    for activation, seeds, val in (("relu", (0, 1, 2), 0.95), ("tanh", (2, 0, 1), 0.93)):
-        for seed in seeds:
-            test = BY_SEED[activation][seed]
-            rows.append({"run_id": f"{activation}-{seed}", "activation": activation, "lr": 0.5, "seed": seed,
-                         "status": "ok", "best_val_acc": val, "test_acc_at_best_val": test,
-                         "final_test_acc": test})
-    return pd.DataFrame(rows)
-
-
-def test_runs_are_paired_by_seed_not_by_position():
-    metrics = seed_shuffled_metrics()
-    axes = axes_of("activation")
-    row = compare_table(metrics, summary_table(metrics, axes), axes).iloc[0]
-    # by seed: differences 0.01, 0.02, 0.02 (sd 0.00577); by position they would be -0.05, 0.03, 0.07
-    diffs = np.array([BY_SEED["relu"][s] - BY_SEED["tanh"][s] for s in (0, 1, 2)])
-    assert (row["a"], row["b"], row["n_pairs"]) == ("relu", "tanh", 3)
-    assert row["mean_diff"] == pytest.approx(diffs.mean()) and row["sd_diff"] == pytest.approx(diffs.std(ddof=1))
-    assert row["established"]  # only the seed pairing makes the interval exclude 0
-
-
-def test_identical_settings_are_not_established_and_need_no_seeds():
-    same = pd.Series([0.9, 0.8, 0.7])
-    found = paired_difference(same, same.copy())
-    assert found["ci_low"] == found["ci_high"] == 0 and not found["established"]
-    assert math.isnan(found["seeds_needed"])
-
-
-def t_half(n, sd=1.0):
-    """The 95% half-interval t(0.975, n - 1) sd / sqrt(n) that seeds_needed compares with |mean|."""
-    from scipy import stats
-
-    return stats.t.ppf((1 + CONFIDENCE) / 2, n - 1) * sd / np.sqrt(n)
-
-
-def test_seeds_needed_is_the_smallest_n_whose_half_interval_is_below_the_difference():
-    mean = (t_half(9) + t_half(10)) / 2  # 10 seeds are enough, 9 are not
-    assert seeds_needed(mean, 1.0) == 10 and seeds_needed(-mean, 1.0) == 10  # the size of the difference
-
-
-def test_seeds_needed_counts_up_to_100000_and_is_blank_beyond():
-    assert MAX_SEEDS == 100_000
-    last = (t_half(MAX_SEEDS - 1) + t_half(MAX_SEEDS)) / 2
-    assert seeds_needed(last, 1.0) == MAX_SEEDS
-    beyond = (t_half(MAX_SEEDS) + t_half(MAX_SEEDS + 1)) / 2
-    assert math.isnan(seeds_needed(beyond, 1.0))
-
-
-# ---- the learner's faults: each fault run paired with the correct run of its own seed -----------
-
-def fault_metrics():
-    """Fault runs listed by seed 0, 1, 2; correct runs by seed 2, 1 only (seed 0 has no partner)."""
-    rows = [("sum_cost", 0, 0.50), ("sum_cost", 1, 0.60), ("sum_cost", 2, 0.70),
-            ("none", 2, 0.95), ("none", 1, 0.80)]
-    return pd.DataFrame([{"run_id": f"{fault}-{seed}", "activation": "relu", "fault": fault, "lr": 0.5,
-                          "seed": seed, "status": "ok", "final_test_acc": acc} for fault, seed, acc in rows])
-
-
-def test_each_fault_run_is_paired_with_the_correct_run_of_its_seed():
-    metrics = fault_metrics()
-    axes = axes_of("fault")
-    pairs = fault_pairs(metrics, axes).set_index("run_id")["partner"]
-    assert pd.isna(pairs["sum_cost-0"]) and pairs[["sum_cost-1", "sum_cost-2"]].tolist() == ["none-1", "none-2"]
-    mean, n = fault_difference(metrics, fault_pairs(metrics, axes), "final_test_acc")
-    assert n == 2 and mean == pytest.approx(((0.60 - 0.80) + (0.70 - 0.95)) / 2)
