@@ -67,8 +67,10 @@ def test_a_repeated_epoch_in_the_middle_of_a_run_is_refused_at_its_second_row():
 
 def test_an_infinite_cost_is_refused_only_in_a_run_whose_status_is_ok():
     table = with_value("test_cost", 6, np.inf)  # run1, epoch 2
-    with pytest.raises(ResultsError, match=r"data row 7: test_cost = inf in run 'run1' whose status is ok"):
+    with pytest.raises(ResultsError) as info:
         check_ok_costs(table, {"run0": "ok", "run1": "ok", "run2": "ok"}.get, PATH)
+    assert str(info.value) == (f"{PATH}, data row 7: test_cost = inf in run 'run1' whose status is ok; a run with an "
+                               "infinite cost diverged (is runs.csv from another sweep?)")
     check_ok_costs(table, {"run0": "ok", "run1": "diverged", "run2": "ok"}.get, PATH)
     check_ok_costs(with_value("test_cost", 6, np.nan), {"run0": "ok", "run1": "ok", "run2": "ok"}.get, PATH)
 
@@ -89,11 +91,16 @@ def runs_listed(statuses=("ok", "diverged", "ok"), epochs_run=(3, 3, 3)):
 
 def test_a_run_cut_short_in_the_middle_of_epochs_csv_is_refused():
     torn = epochs_table().drop(index=[7])  # run1 loses its last epoch; run0 and run2 are whole
-    with pytest.raises(ResultsError, match=r"holds epochs 0-2 of run run1, but runs.csv says it ran to epoch 3"):
+    with pytest.raises(ResultsError, match=r"holds epochs 0-2 of run run1, but runs.csv says it ran to epoch 3: "
+                                           r".*; rerun the same `study sweep` command: it rebuilds the tables"):
         check_runs_against_epochs(runs_listed(), torn, "results/x")
     gone = epochs_table().drop(index=[4, 5, 6, 7])
     with pytest.raises(ResultsError, match=r"has no rows for 1 of them \(first: run1\)"):
         check_runs_against_epochs(runs_listed(), gone, "results/x")
+
+
+def test_runs_csv_without_a_status_column_is_not_compared():
+    check_runs_against_epochs(runs_listed().drop(columns="status"), epochs_table().drop(index=[7]), "results/x")
 
 
 def test_a_failed_run_needs_no_rows_and_a_blank_epochs_run_is_not_checked():
@@ -109,6 +116,9 @@ def test_two_run_ids_with_every_setting_equal_are_refused_and_a_seed_apart_are_n
     runs.loc[2, "seed"] = 0  # c is now a at another id
     with pytest.raises(ResultsError, match="runs a, c have every setting equal"):
         check_duplicate_runs(runs, ["run_id", "activation", "lr", "seed"], "results/x")
+    with pytest.raises(ResultsError, match="runs a, c have every setting equal"):  # two runs are enough
+        check_duplicate_runs(runs.iloc[[0, 2]], ["run_id", "activation", "lr", "seed"], "results/x")
+    check_duplicate_runs(runs, ["run_id"], "results/x")  # no config column but the id: nothing to compare
 
 
 # ---- shards: damage in the middle of the epoch rows ---------------------------------------------

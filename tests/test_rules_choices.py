@@ -56,12 +56,14 @@ def test_the_smaller_lr_wins_a_tie_at_a_budget():
     assert set(table["chosen_by"]) == {"validation"} and set(table["reported_by"]) == {"test"}
 
 
-def test_groups_tied_at_a_budget_share_its_rank_and_a_blank_group_is_skipped():
-    summary = pd.DataFrame({"activation": ["relu", "tanh", "gelu", "elu"], "lr": 0.1, "n_runs": 2,
-                            "best_val_acc_mean": 0.9, "val_acc_at_50_mean": [np.nan, 0.8, 0.9, 0.9]})
+def test_groups_tied_at_a_budget_share_its_best_rank_and_a_blank_group_is_skipped():
+    summary = pd.DataFrame({"activation": ["relu", "tanh", "gelu", "elu", "silu"], "lr": 0.1, "n_runs": 2,
+                            "best_val_acc_mean": 0.9, "val_acc_at_50_mean": [np.nan, 0.8, 0.9, 0.9, 0.9]})
     table = budget_table(summary, AXES)
-    assert table[["group", "rank"]].values.tolist() == [["tanh", 3], ["gelu", 1], ["elu", 1]]
+    assert table[["group", "rank"]].values.tolist() == [["tanh", 4], ["gelu", 1], ["elu", 1], ["silu", 1]]
     assert table["rank"].dtype.kind == "i"
+    # validation numbers, but none at any budget epoch: an empty table, not an error
+    assert budget_table(summary.assign(val_acc_at_50_mean=np.nan), AXES).empty
 
 
 def test_a_blank_budget_value_is_never_the_best():

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from analysis.metrics.accuracy import BUDGET_NAMES, accuracy_metrics
-from analysis.metrics.eos import EOS_COLUMNS, EOS_LEVEL, eos_metrics
+from analysis.metrics.eos import EOS_COLUMNS, EOS_LEVEL, eos_metrics, has_sharpness
 from analysis.metrics.spikiness import SPIKE_TAU, UP_RATIO_LIMIT, is_spiky, spikiness
 
 
@@ -78,10 +78,15 @@ def test_a_rise_just_past_the_rounding_tolerance_counts_and_one_below_it_does_no
     assert spikiness([2.0, 1.0, math.exp(2.5e-10)])["n_up"] == 0
 
 
-def test_a_curve_that_ends_where_it_started_has_an_infinite_up_ratio():
-    # a net fall of exactly 0 with a rise: "did not fall overall" includes equality
+def test_a_curve_that_did_not_fall_overall_has_an_infinite_up_ratio():
+    # a net fall of exactly 0 with a rise: "did not fall overall" includes equality, and a net rise
     found = spikiness([2.0, 1.0, 2.0], tau=3.0)
     assert found["n_spikes"] == 0 and found["up_ratio"] == math.inf and found["spiky"] is True
+    assert spikiness([1.0, 2.0], tau=3.0)["up_ratio"] == math.inf
+
+
+def test_two_epochs_have_one_step_for_the_fraction_of_rises():
+    assert spikiness([1.0, 2.0])["frac_up"] == 1.0 and spikiness([2.0, 1.0])["frac_up"] == 0.0
 
 
 # ---- accuracy: the validation-chosen epoch, thresholds, budgets ----------------------------------
@@ -163,4 +168,10 @@ def test_rows_without_a_sharpness_column_have_no_measurement():
     found = eos_metrics(pd.DataFrame({"epoch": [0.0, 1.0], "lr": 0.1}))
     assert list(found) == list(EOS_COLUMNS) and found["sharpness_measured"] is False
     assert all(math.isnan(found[c]) for c in EOS_COLUMNS[1:])
+
+
+def test_a_folder_has_sharpness_when_some_value_is_measured():
+    assert has_sharpness(pd.DataFrame({"sharpness": [np.nan, 3.0]}))
+    assert not has_sharpness(pd.DataFrame({"sharpness": [np.nan, np.nan]}))
+    assert not has_sharpness(pd.DataFrame({"stability": [1.0]}))
 

@@ -54,6 +54,14 @@ def test_a_setting_at_the_edge_of_its_range_is_allowed_and_the_next_value_refuse
         make_config(refused)
 
 
+def test_the_memory_estimate_counts_4_bytes_a_number_in_float32_and_the_rest_of_the_images():
+    half = make_config({"hidden": [100], "n_val": 10_000, "dtype": "float32"})
+    double = make_config({"hidden": [100], "n_val": 10_000, "dtype": "float64"})
+    assert 2 * memory_needed(half) == memory_needed(double)
+    parameters = 784 * 100 + 100 + 100 * 10 + 10  # n_train 0: all 50,000 images left after validation
+    assert memory_needed(double) == 8 * (2 * parameters + 50_000 * (784 + 2 * 100 + 3 * 10))
+
+
 def test_a_run_that_needs_exactly_the_memory_there_is_fits():
     cfg = make_config({"hidden": [1000, 1000]})
     check_memory(cfg, available=memory_needed(cfg))

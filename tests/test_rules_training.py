@@ -187,3 +187,57 @@ def test_a_kink_crossed_near_but_not_at_theta_is_linearized_at_theta():
     assert np.linalg.norm(probe.hvp(v) - H @ v) <= 1e-6 * np.linalg.norm(H @ v)
     assert probe.kink[0][0, 0]  # premise: the unit did cross its kink
 
+
+# ---- what a run is built from -------------------------------------------------------------------
+
+def test_a_leaky_relu_run_trains_with_its_own_slope(make_dataset):
+    cfg = make_config({"activation": "leaky_relu", "leaky_slope": 0.2, "hidden": [8], "n_val": 0})
+    run = start_run(cfg, make_dataset(n_train=100, n_features=20))
+    assert run.f_prime(np.array([-1.0]))[0] == pytest.approx(0.2) and run.floor == pytest.approx(0.2)
+
+
+def test_the_recorded_class_mean_cost_is_computed_in_float64():
+    from study.net.faults import class_mean_cost
+
+    losses = np.random.default_rng(0).uniform(0.01, 3.0, 1000).astype(np.float32)
+    assert class_mean_cost(losses) == class_mean_cost(losses.astype(np.float64))
+
+
+def test_a_split_larger_than_the_training_images_is_refused():
+    from study.data.datasets import split_train_val
+    from study.data.idx import DataError
+
+    y = np.arange(40) % 10
+    with pytest.raises(DataError, match=r"n_val \(30\) \+ n_train \(20\) exceed the dataset's 40"):
+        split_train_val(y, 30, 20, np.random.default_rng(0))
+    train, val = split_train_val(y, 30, 10, np.random.default_rng(0))  # exactly all of them
+    assert len(train) == 10 and len(val) == 30 and not set(train) & set(val)
+
+
+def test_loaded_data_says_where_it_came_from(tmp_path, data_env, idx_folder, monkeypatch):
+    from study.data import datasets
+
+    idx_folder(tmp_path / "mnist")
+    data = datasets.load("mnist", tmp_path, download=False)
+    assert data.name == "mnist" and data.y_test.dtype == np.int64
+    meta = data.meta
+    assert meta["folder"] == str(tmp_path / "mnist") and meta["n_test"] == len(data.X_test)
+    assert meta["val_split_seed"] == datasets.VAL_SPLIT_SEED
+    assert 0 <= meta["load_seconds"] < 600 and round(meta["load_seconds"], 3) == meta["load_seconds"]
+    monkeypatch.delenv("STUDY_CACHE_DIR")
+    assert datasets.cache_dir() == datasets.PROJECT_ROOT / "data"  # the gitignored /data/
+
+
+def test_a_download_lands_in_the_cache_and_a_miss_lists_every_folder(tmp_path, data_env, monkeypatch):
+    from study.data import datasets
+    from study.data.idx import DataError
+    from conftest import small_idx_arrays, write_idx_folder
+
+    with pytest.raises(DataError) as info:
+        datasets.locate("mnist", tmp_path / "given", download=False)
+    looked = ", ".join(str(folder) for folder in datasets.search_dirs("mnist", tmp_path / "given"))
+    assert f"(looked in {looked}; download disabled)" in str(info.value)
+    monkeypatch.setattr(datasets, "download_dataset", lambda name, folder, stems: write_idx_folder(
+        folder, small_idx_arrays()))
+    assert datasets.locate("mnist", tmp_path / "given")["train_images"].parent == data_env / "mnist"
+
