@@ -59,9 +59,10 @@ def test_a_value_just_outside_its_range_is_refused_at_its_row(column, value, wor
 
 def test_a_repeated_epoch_in_the_middle_of_a_run_is_refused_at_its_second_row():
     table = epochs_table()
-    table.loc[6, "epoch"] = 1  # run1's epochs 0, 1, 2, 3 become 0, 1, 1, 3
-    with pytest.raises(ResultsError, match="data row 7: run_id 'run1' has epoch 1 twice"):
+    table.loc[6, ["epoch", "train_cost"]] = [1, 0.7]  # run1's epochs 0, 1, 2, 3 become 0, 1, 1, 3
+    with pytest.raises(ResultsError) as info:
         check_epochs(table, PATH)
+    assert str(info.value).startswith(f"{PATH}, data row 7: run_id 'run1' has epoch 1 twice")
     check_epochs(epochs_table(), PATH)  # the same epoch in different runs is not a repeat
 
 

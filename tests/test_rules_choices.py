@@ -11,7 +11,7 @@ import pytest
 
 from analysis.aggregate.budgets import best_at, budget_table
 from analysis.aggregate.compare import MAX_SEEDS, compare_table, paired_difference, seeds_needed
-from analysis.aggregate.selection import choose, has_choice, mark_selected, ranking
+from analysis.aggregate.selection import choose, has_choice, is_selected, mark_selected, ranking
 from analysis.aggregate.summary import CONFIDENCE, summary_table
 from analysis.questions.faults.pairs import fault_difference, fault_pairs
 from conftest import axes_of
@@ -38,6 +38,12 @@ def test_the_ranking_keeps_grid_order_on_a_tie_and_leaves_out_only_blank_choices
                             "best_val_acc_mean": [0.90, 0.95, 0.95, np.nan], "is_selected": True,
                             "test_acc_at_best_val_mean": [0.9, np.nan, 0.9, 0.9]})  # a blank test number counts not
     assert ranking(summary)["activation"].tolist() == ["tanh", "gelu", "relu"]
+
+
+def test_a_summary_without_the_selection_column_selects_nothing():
+    summary = pd.DataFrame({"activation": ["relu", "tanh"], "lr": [0.1, 0.5]}, index=[3, 7])
+    found = is_selected(summary)
+    assert found.tolist() == [False, False] and found.index.tolist() == [3, 7]
 
 
 def test_there_is_a_choice_when_some_group_holds_two_settings():
@@ -101,6 +107,28 @@ def test_runs_are_paired_by_seed_not_by_position():
     assert (row["a"], row["b"], row["n_pairs"]) == ("relu", "tanh", 3)
     assert row["mean_diff"] == pytest.approx(diffs.mean()) and row["sd_diff"] == pytest.approx(diffs.std(ddof=1))
     assert row["established"]  # only the seed pairing makes the interval exclude 0
+    assert (row["chosen_by"], row["reported_by"]) == ("validation", "test")
+
+
+def test_a_is_the_better_on_validation_whatever_the_grid_order():
+    metrics = seed_shuffled_metrics()
+    metrics["best_val_acc"] = np.where(metrics["activation"] == "relu", 0.90, 0.97)  # tanh listed second, better
+    axes = axes_of("activation")
+    row = compare_table(metrics, summary_table(metrics, axes), axes).iloc[0]
+    assert (row["a"], row["b"]) == ("tanh", "relu") and row["mean_diff"] < 0
+
+
+def test_pairs_are_made_within_each_combination_of_the_other_settings():
+    metrics = pd.concat([seed_shuffled_metrics().assign(hidden=h) for h in ("64", "128")], ignore_index=True)
+    metrics["run_id"] = metrics["run_id"] + "-" + metrics["hidden"]
+    axes = axes_of("hidden", "activation")  # activation is compared even when it is not the first axis
+    table = compare_table(metrics, summary_table(metrics, axes), axes)
+    rows = table[table["metric"] == "final_test_acc"]
+    assert rows[["hidden", "a", "b"]].values.tolist() == [["64", "relu", "tanh"], ["128", "relu", "tanh"]]
+    # without an activation axis, the first setting other than lr is the one compared
+    other = seed_shuffled_metrics().rename(columns={"activation": "optimizer"})
+    axes = axes_of("optimizer")
+    assert set(compare_table(other, summary_table(other, axes), axes)["axis"]) == {"optimizer"}
 
 
 def test_identical_settings_are_not_established_and_need_no_seeds():

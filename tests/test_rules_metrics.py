@@ -175,3 +175,20 @@ def test_a_folder_has_sharpness_when_some_value_is_measured():
     assert not has_sharpness(pd.DataFrame({"sharpness": [np.nan, np.nan]}))
     assert not has_sharpness(pd.DataFrame({"stability": [1.0]}))
 
+
+# ---- per setting: counts, rates, one row per setting in the order settings first appear ---------
+
+def test_a_setting_counts_its_failed_and_diverged_runs_among_those_that_trained():
+    from analysis.aggregate.summary import summary_table
+    from conftest import axes_of
+
+    metrics = pd.DataFrame({"activation": ["tanh"] * 3 + ["relu"] * 2 + ["gelu"],
+                            "status": ["failed", "ok", "diverged", "failed", "failed", "ok"],
+                            "final_test_acc": [np.nan, 0.9, 0.1, np.nan, np.nan, 0.8]})
+    summary = summary_table(metrics, axes_of("activation"))
+    assert summary["activation"].tolist() == ["tanh", "relu", "gelu"]  # first appearance, not sorted
+    assert summary["n_failed"].tolist() == [1, 2, 0] and summary["divergence_rate"].iloc[0] == 0.5
+    assert math.isnan(summary["divergence_rate"].iloc[1])  # nothing trained: no rate
+    one = summary_table(metrics.iloc[5:], axes_of())  # one run, no setting that varies
+    assert len(one) == 1 and one["n_runs"].iloc[0] == 1
+
