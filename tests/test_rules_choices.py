@@ -131,6 +131,26 @@ def test_pairs_are_made_within_each_combination_of_the_other_settings():
     assert set(compare_table(other, summary_table(other, axes), axes)["axis"]) == {"optimizer"}
 
 
+def test_two_seeds_are_enough_for_a_spread_an_interval_and_a_test():
+    # main.toml trains 2 seeds: the smallest n with a standard deviation (n - 1 = 1)
+    found = paired_difference(pd.Series([0.90, 0.94]), pd.Series([0.89, 0.90]))  # differences 0.01, 0.04
+    assert found["n_pairs"] == 2 and found["sd_diff"] == pytest.approx(0.03 / math.sqrt(2))
+    half = 12.7062 * found["sd_diff"] / math.sqrt(2)  # t(0.975, 1)
+    assert [found["ci_low"], found["ci_high"]] == pytest.approx([0.025 - half, 0.025 + half], abs=1e-4)
+    assert math.isfinite(found["p_value"]) and not found["established"] and found["seeds_needed"] > 2
+    same = paired_difference(pd.Series([0.5, 0.75]), pd.Series([0.25, 0.5]))  # exactly 0.25 twice
+    assert same["established"] and same["ci_low"] == same["ci_high"] == 0.25
+
+
+def test_a_blank_setting_value_is_a_setting_of_its_own():
+    # e.g. a column added later, blank for the older runs: they are summarised and chosen, not dropped
+    metrics = pd.DataFrame({"hidden": [np.nan, np.nan, "64", "64"], "lr": [0.1, 0.5, 0.1, 0.5], "status": "ok",
+                            "best_val_acc": [0.8, 0.9, 0.9, 0.8]})
+    axes = axes_of("hidden", "lr")
+    summary = summary_table(metrics, axes)
+    assert len(summary) == 4 and summary["is_selected"].tolist() == [False, True, True, False]
+
+
 def test_identical_settings_are_not_established_and_need_no_seeds():
     same = pd.Series([0.9, 0.8, 0.7])
     found = paired_difference(same, same.copy())
