@@ -95,6 +95,8 @@ def test_a_run_cut_short_in_the_middle_of_epochs_csv_is_refused():
     with pytest.raises(ResultsError, match=r"holds epochs 0-2 of run run1, but runs.csv says it ran to epoch 3: "
                                            r".*; rerun the same `study sweep` command: it rebuilds the tables"):
         check_runs_against_epochs(runs_listed(), torn, "results/x")
+    with pytest.raises(ResultsError, match=r"runs.csv lists 3 trained run\(s\), but epochs.csv is missing or empty"):
+        check_runs_against_epochs(runs_listed(), epochs_table().iloc[0:0], "results/x")
     gone = epochs_table().drop(index=[4, 5, 6, 7])
     with pytest.raises(ResultsError, match=r"has no rows for 1 of them \(first: run1\)"):
         check_runs_against_epochs(runs_listed(), gone, "results/x")

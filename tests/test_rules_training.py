@@ -216,6 +216,7 @@ def test_a_split_larger_than_the_training_images_is_refused():
 
 def test_loaded_data_says_where_it_came_from(tmp_path, data_env, idx_folder, monkeypatch):
     from study.data import datasets
+    from study.data.idx import DataError
 
     idx_folder(tmp_path / "mnist")
     data = datasets.load("mnist", tmp_path, download=False)
@@ -224,6 +225,9 @@ def test_loaded_data_says_where_it_came_from(tmp_path, data_env, idx_folder, mon
     assert meta["folder"] == str(tmp_path / "mnist") and meta["n_test"] == len(data.X_test)
     assert meta["val_split_seed"] == datasets.VAL_SPLIT_SEED
     assert 0 <= meta["load_seconds"] < 600 and round(meta["load_seconds"], 3) == meta["load_seconds"]
+    assert datasets.load(data_dir=tmp_path, download=False).name == "mnist"  # the default dataset
+    with pytest.raises(DataError, match="download failed"):  # downloading is tried unless refused
+        datasets.load("mnist", tmp_path / "elsewhere")
     monkeypatch.delenv("STUDY_CACHE_DIR")
     assert datasets.cache_dir() == datasets.PROJECT_ROOT / "data"  # the gitignored /data/
 
