@@ -15,7 +15,7 @@ ifeq ($(STUDY_DATA_DIR),)
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help install machine lint test gradcheck data sweep confirm figures index reference bench spread clean
+.PHONY: help install machine lint test gradcheck data sweep confirm figures index reference bench spread mutate clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -71,5 +71,12 @@ bench: $(STAMP)  ## run every benchmark, python -m bench (what each measures: do
 spread: $(STAMP)  ## how far results move across BLAS kernels and threads (docs/reproducibility.md)
 	$(PYTHON) -m bench.kernel_spread --mnist
 
+mutate: $(STAMP)  ## mutation score of the science and safety code, mutmut (about 30 min; docs/mutation.md)
+	$(PYTHON) -m pip install --quiet -e '.[mutate]'
+	rm -rf mutants
+	env -u STUDY_DATA_DIR $(VENV)/bin/mutmut run --max-children $(JOBS)
+	$(VENV)/bin/mutmut export-cicd-stats && cat mutants/mutmut-cicd-stats.json
+	$(VENV)/bin/mutmut results
+
 clean:  ## remove the virtual environment and caches (keeps results/ and data/)
-	rm -rf $(VENV) .pytest_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache *.egg-info mutants
