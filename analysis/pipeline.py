@@ -29,7 +29,8 @@ def answer(a, questions=None):
     for question in QUESTIONS if questions is None else questions:
         if question.applies(a):
             numbers = question.compute(a)
-            sections.append(Section(question, numbers, question.figures(a, numbers), answers=question.answers(a, numbers)))
+            figures, answers = question.figures(a, numbers), question.answers(a, numbers)
+            sections.append(Section(question, numbers, figures, answers=answers))
     return sections
 
 

@@ -23,15 +23,16 @@ from pathlib import Path
 
 import numpy as np
 
-from study.sweep import runner as sweep_module
 from study.config import make_config
 from study.data.datasets import SPLIT_FILES
-from study.sweep.experiment import load_experiment
 from study.data.idx import IMAGE_MAGIC, LABEL_MAGIC, encode_idx
 from study.store.folder import ResultsFolder
-from study.training.rows import run_row
 from study.store.shards import shard_path
-from study.training.train import EPOCH_COLUMNS, RunResult
+from study.sweep import runner as sweep_module
+from study.sweep.experiment import load_experiment
+from study.training.rows import run_row
+from study.training.run import EPOCH_COLUMNS
+from study.training.train import RunResult
 
 BIG_GRID = """name = "big"
 [base]

@@ -20,8 +20,8 @@ import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from bench.torch_epoch import torch_epoch, torch_version
-from study.data import datasets
 from study.config import make_config
+from study.data import datasets
 from study.data.idx import DataError
 from study.net.mlp import layers
 from study.training.run import run_epoch
@@ -72,10 +72,10 @@ def floor_epoch(run):
 
     def epoch():
         *inputs, delta = forward(run.X, run.ws)
-        for l in reversed(range(len(weights))):
-            np.matmul(inputs[l].T, delta, out=weight_grads[l])
-            if l:
-                delta = np.matmul(delta, weights[l].T, out=run.ws.Z[l - 1])
+        for k in reversed(range(len(weights))):
+            np.matmul(inputs[k].T, delta, out=weight_grads[k])
+            if k:
+                delta = np.matmul(delta, weights[k].T, out=run.ws.Z[k - 1])
         forward(run.X_test, run.ws_test)
 
     return epoch

@@ -108,8 +108,8 @@ def child(what, threads):
 
 def mnist_runs():
     """{name: final and validation-chosen accuracies} of the MNIST runs of MNIST_RUNS."""
-    from study.data import datasets
     from study.config import make_config
+    from study.data import datasets
     from study.training.train import train
 
     data = datasets.load("mnist", download=False)

@@ -30,8 +30,8 @@ from threadpoolctl import threadpool_limits
 
 from bench.epoch import blas_description, harness_epoch, load_data
 from bench.table import show, with_verdicts, write_rows
-from study.config import make_config
 from results_io import write_atomic
+from study.config import make_config
 from study.net.mlp import layers
 from study.training.start import start_run
 

@@ -25,11 +25,11 @@ from threadpoolctl import threadpool_limits
 
 from bench.epoch import blas_description, load_data
 from bench.table import names_from
-from study.net.activations import ACTIVATIONS
 from study.config import make_config
+from study.net.activations import ACTIVATIONS
+from study.net.sharpness import MAX_ITERATIONS, TOL, SharpnessProbe, lanczos_top
 from study.training.run import run_epoch
 from study.training.start import start_run
-from study.net.sharpness import MAX_ITERATIONS, TOL, SharpnessProbe, lanczos_top
 
 HIDDEN = [128, 64]
 TARGET = 3e-4  # the accuracy docs/sharpness.md promises, relative to a converged value

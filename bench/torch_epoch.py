@@ -51,7 +51,7 @@ def torch_epoch(run, threads):
                 "test_acc": (test_logits.argmax(1) == y_test).double().mean().item(),
                 "grad_norm": torch.sqrt(sum((p.grad * p.grad).sum() for p in params)).item(),
                 # relu's f' is 0 (its floor) exactly where z <= 0
-                **{f"inactive_{l}": (Z.amax(0) <= 0).double().mean().item() for l, Z in enumerate(pre, 1)},
+                **{f"inactive_{k}": (Z.amax(0) <= 0).double().mean().item() for k, Z in enumerate(pre, 1)},
             }
             for p in params:
                 p -= lr * p.grad

@@ -3,14 +3,14 @@
 import tempfile
 from pathlib import Path
 
-from study.data import datasets
+from results_io import NAME_MAX, write_csv
 from study import config
 from study.config import ConfigError, make_config
+from study.data import datasets
 from study.net.faults import FAULTS
 from study.net.gradcheck import TOLERANCE, gradcheck_all
-from results_io import NAME_MAX, write_csv
-from study.training.rows import epoch_table
 from study.training.memory import check_memory
+from study.training.rows import epoch_table
 from study.training.train import summarize, train
 
 

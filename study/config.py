@@ -9,9 +9,9 @@ import dataclasses
 import math
 from dataclasses import MISSING, dataclass
 
+from study.data.datasets import DATASET_NAMES, DTYPES, N_CLASSES, N_TRAIN
 from study.identity import run_id_of
 from study.net.activations import ACTIVATIONS
-from study.data.datasets import DATASET_NAMES, DTYPES, N_CLASSES, N_TRAIN
 from study.net.faults import FAULTS
 from study.net.mlp import INITS
 from study.net.optimizers import OPTIMIZERS

@@ -5,13 +5,13 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import axes_of
 
-from analysis.metrics.accuracy import accuracy_metrics
 from analysis.aggregate.summary import describe, summary_table, t_quantile
-from analysis.metrics.eos import eos_metrics, eos_table
 from analysis.load.contract import contract_of
 from analysis.load.results import curve_status
-from conftest import axes_of
+from analysis.metrics.accuracy import accuracy_metrics
+from analysis.metrics.eos import eos_metrics, eos_table
 from analysis.metrics.per_run import metrics_table
 
 

@@ -6,12 +6,12 @@ import json
 import pandas as pd
 import pytest
 
+from analysis.aggregate.compute import compute
 from analysis.load.axes import find_axes, rows_matching, setting_label
 from analysis.load.contract import contract_of
 from analysis.load.folder import load_folder
 from analysis.pipeline import report_of
 from analysis.tools.synthetic import Synthetic, write_synthetic
-from analysis.aggregate.compute import compute
 
 HIDDEN = Synthetic(extra={"hidden": ("32", "64,32")})
 

@@ -5,6 +5,7 @@ import html
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import axes_of
 
 from analysis.aggregate.budgets import budget_table
 from analysis.aggregate.compute import compute
@@ -13,7 +14,6 @@ from analysis.pipeline import report_of
 from analysis.questions.budgets import budget_sentences
 from analysis.questions.overfit import overfit_sentences
 from analysis.tools.synthetic import Synthetic, write_synthetic
-from conftest import axes_of
 
 AXES = axes_of("activation", "lr")
 

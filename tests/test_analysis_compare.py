@@ -5,13 +5,12 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-
+from conftest import axes_of
 from scipy import stats
 
 from analysis.aggregate.compare import compare_table, paired_difference, seeds_needed
 from analysis.aggregate.summary import summary_table
 from analysis.questions.winner import compare_sentences
-from conftest import axes_of
 
 AXES = axes_of("activation", "lr")
 

@@ -6,13 +6,13 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import section_text
 
+from analysis.aggregate.compute import compute
+from analysis.questions.faults import QUESTION as FAULTS
 from analysis.questions.faults.checks import class_mean_check, sum_check
 from analysis.questions.faults.pairs import fault_pairs, side_by_side
-from analysis.questions.faults import QUESTION as FAULTS
-from conftest import section_text
 from results_io import write_csv, write_text
-from analysis.aggregate.compute import compute
 
 EPOCHS = 40
 T = np.arange(EPOCHS + 1, dtype=float)

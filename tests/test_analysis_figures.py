@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import axes_of
 from matplotlib.collections import LineCollection
 
 from analysis.aggregate.budgets import budget_table
@@ -16,7 +17,6 @@ from analysis.figures.heatmaps import accuracy_heatmap
 from analysis.figures.style import plt
 from analysis.pipeline import analyze, answer
 from analysis.tools.synthetic import Synthetic, write_synthetic
-from conftest import axes_of
 
 # A grid activation x lr x hidden; relu at lr 1 overfits (its val/test accuracy falls over the second half).
 HIDDEN = Synthetic(epochs=60, spiky=set(), overfit={("relu", 1.0)}, diverged={("tanh", 1.0, 1)},

@@ -6,15 +6,25 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import section_text
 
 from analysis.context import Analysis
 from analysis.load.axes import find_axes
 from analysis.load.contract import contract_of
 from analysis.questions.kink import QUESTION as KINK
 from analysis.questions.kink import equal_lr_sentences, stability_sentences
-from analysis.questions.kink.numbers import (SETTLED, STABILITY, at_equal_lr, compare_with_reference, exceptions,
-                                             kink_runs, kinds, stability_per_run, stability_split, with_stability)
-from conftest import section_text
+from analysis.questions.kink.numbers import (
+    SETTLED,
+    STABILITY,
+    at_equal_lr,
+    compare_with_reference,
+    exceptions,
+    kinds,
+    kink_runs,
+    stability_per_run,
+    stability_split,
+    with_stability,
+)
 
 CONTRACT = contract_of({})  # the activations' records as the trainer wrote them before the contract existed
 KINKED, SMOOTH = kinds(CONTRACT)

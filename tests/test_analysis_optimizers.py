@@ -6,12 +6,12 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import section_text
 
+from analysis.aggregate.compute import compute
 from analysis.questions.optimizers import QUESTION as OPTIMIZERS
 from analysis.questions.optimizers import method_label, selected_table
-from conftest import section_text
 from results_io import write_csv, write_text
-from analysis.aggregate.compute import compute
 
 EPOCHS = 40
 T = np.arange(EPOCHS + 1, dtype=float)

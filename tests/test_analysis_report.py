@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 
 from analysis.__main__ import main
+from analysis.aggregate.compute import compute
 from analysis.load.results import load_results
 from analysis.pipeline import report_of
 from analysis.tools.synthetic import Synthetic, write_synthetic
-from analysis.aggregate.compute import compute
 
 FULL = Synthetic(sharpness_every=5, diverged={("tanh", 1.0, 1)}, failed={("tanh", 0.1, 0)})
 

@@ -5,12 +5,12 @@ import html
 import numpy as np
 import pandas as pd
 import pytest
-
-from analysis.pipeline import report_of
-from analysis.aggregate.selection import choose, mark_selected, selected_rows
 from conftest import axes_of
-from analysis.tools.synthetic import Synthetic, write_synthetic
+
 from analysis.aggregate.compute import compute
+from analysis.aggregate.selection import choose, mark_selected, selected_rows
+from analysis.pipeline import report_of
+from analysis.tools.synthetic import Synthetic, write_synthetic
 
 GRID = Synthetic(activations=("relu", "tanh", "sigmoid"), lrs=(0.1, 0.3, 1.0), seeds=(0, 1, 2),
                  overfit={("relu", 1.0), ("tanh", 0.3)}, failed={("sigmoid", 0.3, 1)})

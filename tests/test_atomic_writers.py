@@ -5,13 +5,12 @@ import os
 
 import pandas as pd
 import pytest
+from test_download import archives, server, use_mirrors  # noqa: F401 (fixtures)
 
 import results_io as io
 from analysis.figures.save import save_figure
 from analysis.figures.style import plt
 from study.data import download
-
-from test_download import archives, server, use_mirrors  # noqa: F401 (fixtures)
 
 
 @pytest.fixture

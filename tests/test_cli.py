@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import SMALL_TEST, SMALL_TRAIN, WAIT_CEILING
-from study.net.activations import ACTIVATIONS
+
 from study.cli import USAGE_ERROR, build_parser, main
 from study.config import make_config
+from study.net.activations import ACTIVATIONS
 
 CONSOLE_SCRIPT = Path(sys.executable).parent / "study"
 EPOCH_COLUMNS = [
@@ -127,8 +127,8 @@ def test_train_writes_the_epoch_table(small_data_dir, tmp_path, capsys):
 
 
 def test_train_without_out_prints_only_the_summary(small_data_dir, capsys):
-    code, out, err = run_cli(["train", "--data-dir", str(small_data_dir), "--hidden", "4", "--epochs", "1", "--n-val", "0",
-                              "--no-progress"], capsys)
+    code, out, err = run_cli(["train", "--data-dir", str(small_data_dir), "--hidden", "4", "--epochs", "1",
+                              "--n-val", "0", "--no-progress"], capsys)
     assert code == 0 and err == "" and len(out.splitlines()) == 1 and "->" not in out
 
 

@@ -10,8 +10,8 @@ from study import config
 from study.cli import build_parser
 from study.commands import config_from_args
 from study.config import FIELDS, ConfigError, RunConfig, make_config
-from study.training.memory import check_memory, memory_needed
 from study.sweep.experiment import load_experiment
+from study.training.memory import check_memory, memory_needed
 from study.training.rows import config_columns
 
 README = Path(__file__).resolve().parents[1] / "experiments" / "README.md"

@@ -6,13 +6,12 @@ import threading
 
 import numpy as np
 import pytest
+from conftest import idx_bytes, small_idx_arrays
 
 from study.data import datasets as data_module
 from study.data import download as download_module
 from study.data.datasets import load
 from study.data.idx import DataError
-
-from conftest import idx_bytes, small_idx_arrays
 
 
 class Handler(http.server.BaseHTTPRequestHandler):

@@ -5,12 +5,12 @@ import sys
 
 import numpy as np
 import pytest
-
 from conftest import synthetic_dataset
-from study.net import activations as acts
-from study.net.activations import ACTIVATIONS
+
 from study.cli import main
 from study.config import ConfigError, make_config
+from study.net import activations as acts
+from study.net.activations import ACTIVATIONS
 from study.net.faults import FAULTS, get_fault
 from study.net.gradcheck import TOLERANCE, gradcheck_all
 from study.net.mlp import layers
@@ -61,9 +61,9 @@ def reference_pass(theta, sizes, X, y, forward, derivative):
     delta = (p - one_hot(y)) / len(y)
     grads = [None] * len(params)
     grads[-1] = (H.T @ delta, delta.sum(axis=0))
-    for l in reversed(range(len(params) - 1)):
-        delta = (delta @ params[l + 1][0].T) * derivative(Zs[l])
-        grads[l] = (Hs[l].T @ delta, delta.sum(axis=0))
+    for k in reversed(range(len(params) - 1)):
+        delta = (delta @ params[k + 1][0].T) * derivative(Zs[k])
+        grads[k] = (Hs[k].T @ delta, delta.sum(axis=0))
     return logits, np.concatenate([g.ravel() for pair in grads for g in pair])
 
 

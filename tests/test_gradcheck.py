@@ -5,9 +5,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from study.cli import main
 from study.net import activations as acts
 from study.net.activations import ACTIVATIONS, get_activation
-from study.cli import main
 from study.net.gradcheck import TOLERANCE, check_gradients, gradcheck_all, numerical_gradient, relative_error
 
 
@@ -70,7 +70,7 @@ def test_cli_passes(capsys):
     assert main(["gradcheck"]) == 0
     lines = capsys.readouterr().out.splitlines()
     for name in ACTIVATIONS:
-        (line,) = [l for l in lines if l.split()[0] == name]
+        (line,) = [text for text in lines if text.split()[0] == name]
         assert line.endswith("ok")
     assert lines[-1] == f"all {len(ACTIVATIONS)} activations within {TOLERANCE:g}"
 

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from study.net import optimizers
-from study.training import start as run_module
-from study.net.activations import ACTIVATIONS, get_activation
 from study.config import make_config
+from study.net import optimizers
+from study.net.activations import ACTIVATIONS, get_activation
 from study.net.mlp import layers
+from study.training import start as run_module
 from study.training.run import INACTIVE_TOLERANCE, inactive_fractions
 from study.training.start import derivative_floor
 from study.training.train import train

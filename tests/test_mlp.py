@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from study.net.mlp import (
-    INITS, Workspace, cost_and_grad, init_params, layer_sizes, layers, n_params, softmax_cross_entropy,
+    INITS,
+    Workspace,
+    cost_and_grad,
+    init_params,
+    layer_sizes,
+    layers,
+    n_params,
+    softmax_cross_entropy,
 )
 
 # What each init's standard deviation must be, written out independently of the code's table.

@@ -11,12 +11,12 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-
 from conftest import synthetic_dataset
-from study.training import run as run_module
+
 from study.config import ConfigError, make_config
 from study.net.mlp import cost_and_grad, layers
 from study.net.optimizers import OPTIMIZERS
+from study.training import run as run_module
 from study.training.run import run_epoch
 from study.training.start import start_run
 from study.training.train import train

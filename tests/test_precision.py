@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
-
 from conftest import synthetic_dataset
-from study.net.activations import ACTIVATIONS
+
 from study.config import make_config
+from study.net.activations import ACTIVATIONS
 from study.net.mlp import Workspace, row_max
 from study.training.run import column_reduce, run_epoch
 from study.training.start import start_run

@@ -8,8 +8,8 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-
 from conftest import synthetic_dataset
+
 from study.config import make_config
 from study.net import optimizers, remedies
 from study.net.gradcheck import TOLERANCE, gradcheck_all

@@ -12,12 +12,18 @@ import pandas as pd
 import pytest
 
 from analysis.errors import ResultsError
-from analysis.load.checks import (check_duplicate_runs, check_epochs, check_ok_costs, check_runs_against_epochs,
-                                  runs_without_cost)
+from analysis.load.checks import (
+    check_duplicate_runs,
+    check_epochs,
+    check_ok_costs,
+    check_runs_against_epochs,
+    runs_without_cost,
+)
 from study.config import make_config
 from study.store.shards import ShardError, read_shard, scan_shards, shard_dir, shard_path, write_shard
 from study.training.rows import run_row
-from study.training.train import EPOCH_COLUMNS, RunResult
+from study.training.run import EPOCH_COLUMNS
+from study.training.train import RunResult
 
 PATH = "results/x/epochs.csv"
 

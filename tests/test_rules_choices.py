@@ -8,13 +8,13 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import axes_of
 
 from analysis.aggregate.budgets import best_at, budget_table
 from analysis.aggregate.compare import MAX_SEEDS, compare_table, paired_difference, seeds_needed
 from analysis.aggregate.selection import choose, has_choice, is_selected, mark_selected, ranking
 from analysis.aggregate.summary import CONFIDENCE, summary_table
 from analysis.questions.faults.pairs import fault_difference, fault_pairs
-from conftest import axes_of
 
 AXES = axes_of("activation", "lr")
 

@@ -64,9 +64,10 @@ def test_loaded_data_says_where_it_came_from(tmp_path, data_env, idx_folder, mon
 
 
 def test_a_download_lands_in_the_cache_and_a_miss_lists_every_folder(tmp_path, data_env, monkeypatch):
+    from conftest import small_idx_arrays, write_idx_folder
+
     from study.data import datasets
     from study.data.idx import DataError
-    from conftest import small_idx_arrays, write_idx_folder
 
     with pytest.raises(DataError) as info:
         datasets.locate("mnist", tmp_path / "given", download=False)

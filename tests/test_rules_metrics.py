@@ -179,8 +179,9 @@ def test_a_folder_has_sharpness_when_some_value_is_measured():
 # ---- per setting: counts, rates, one row per setting in the order settings first appear ---------
 
 def test_a_setting_counts_its_failed_and_diverged_runs_among_those_that_trained():
-    from analysis.aggregate.summary import summary_table
     from conftest import axes_of
+
+    from analysis.aggregate.summary import summary_table
 
     metrics = pd.DataFrame({"activation": ["tanh"] * 3 + ["relu"] * 2 + ["gelu"],
                             "status": ["failed", "ok", "diverged", "failed", "failed", "ok"],

@@ -8,8 +8,9 @@ import json
 import numpy as np
 import pytest
 
-from study.config import ConfigError, make_config
-from study.identity import block_texts, id_text, neutral_values, run_id_of, settings_of, text_id
+from study.config import FIELDS, ConfigError, make_config
+from study.identity import block_texts, id_text, neutral_values, run_id_of, text_id
+from study.sweep.experiment import settings_of
 from study.training.memory import check_memory, memory_needed
 
 
@@ -76,25 +77,25 @@ NEXT = {"lr_schedule": "step", "lr_final": 5e-324, "lr_step_every": 51, "lr_step
 
 
 def test_each_id_neutral_setting_is_in_the_id_at_the_value_next_to_its_neutral_one():
-    assert set(NEXT) == set(neutral_values())
+    assert set(NEXT) == set(neutral_values(FIELDS))
     settings = settings_of(make_config({}))
     without = {k: v for k, v in settings.items() if k not in NEXT}
     sorted_json = json.dumps(without, sort_keys=True)  # the first 12 hex digits of its sha256
     assert run_id_of(make_config({})) == hashlib.sha256(sorted_json.encode()).hexdigest()[:12]
     for name, value in NEXT.items():
-        text = id_text({**settings, name: value})
+        text = id_text({**settings, name: value}, FIELDS)
         assert json.loads(text)[name] == value and text_id(text) != run_id_of(make_config({})), name
 
 
 def test_the_grid_expansion_applies_the_same_id_rule():
     # block_texts builds a big grid's texts from pieces; its id text must be id_text's
     axes = {"weight_decay": [0.0, 5e-324], "lr_schedule": ["constant", "step"], "lr": [0.1, 0.5]}
-    texts = block_texts({"epochs": 3}, axes)
+    texts = block_texts({"epochs": 3}, axes, FIELDS)
     for i in range(2):
         for j in range(2):
             for k in range(2):
                 cfg = make_config({"epochs": 3, "weight_decay": axes["weight_decay"][i],
                                    "lr_schedule": axes["lr_schedule"][j], "lr": axes["lr"][k]})
                 full, for_id = texts((i, j, k))
-                assert for_id == id_text(settings_of(cfg)) and json.loads(full) == json.loads(
+                assert for_id == id_text(settings_of(cfg), FIELDS) and json.loads(full) == json.loads(
                     json.dumps(settings_of(cfg))), (i, j, k)

@@ -9,8 +9,8 @@ import pytest
 from study.config import make_config
 from study.net.activations import ACTIVATIONS, get_activation
 from study.net.mlp import layers
-from study.training.run import (DIVERGENCE_FACTOR, INACTIVE_TOLERANCE, derivative_floor, diverged,
-                                inactive_fractions, start_run)
+from study.training.run import DIVERGENCE_FACTOR, INACTIVE_TOLERANCE, diverged, inactive_fractions
+from study.training.start import derivative_floor, start_run
 
 
 def above(x):

@@ -3,13 +3,12 @@
 import numpy as np
 import pytest
 
-from study.net import sharpness
-from study.net import optimizers
-from study.training import train as train_module
-from study.net.activations import ACTIVATIONS
 from study.config import make_config
+from study.net import optimizers, sharpness
+from study.net.activations import ACTIVATIONS
 from study.net.mlp import cost_and_grad, init_params, layers, n_params
 from study.net.sharpness import SharpnessProbe
+from study.training import train as train_module
 
 SIZES = [6, 5, 4, 3]
 N_SAMPLES = 8

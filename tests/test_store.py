@@ -1,7 +1,7 @@
 """Shards, the index and the tables, with hand-made runs (no training): checks, order, resilience."""
 
-import errno
 import dataclasses
+import errno
 import json
 import os
 import shutil
@@ -11,13 +11,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from study.config import make_config
-from study.store.index import INDEX_FILE
 from results_io import WriteError
+from study.config import make_config
 from study.store.folder import ResultsFolder
-from study.training.rows import run_row
+from study.store.index import INDEX_FILE
 from study.store.shards import ShardError, read_shard, shard_path, write_shard
-from study.training.train import EPOCH_COLUMNS, RunResult
+from study.training.rows import run_row
+from study.training.run import EPOCH_COLUMNS
+from study.training.train import RunResult
 
 
 def config(**settings):
@@ -172,7 +173,8 @@ def test_damaged_and_copied_shards_get_one_warning_each_and_leave_the_tables(tmp
     lines = []
     store = open_folder(tmp_path, GRID, lines=lines)
     assert len(lines) == 2
-    assert str(shard_path(tmp_path, GRID[0].run_id)) in lines[0] or str(shard_path(tmp_path, GRID[0].run_id)) in lines[1]
+    damaged = str(shard_path(tmp_path, GRID[0].run_id))
+    assert damaged in lines[0] or damaged in lines[1]
     assert all("warning:" in line and "redone" in line for line in lines)
     assert store.finished([cfg.run_id for cfg in GRID]) == {GRID[2].run_id, GRID[3].run_id}
     store.settle()
@@ -400,13 +402,14 @@ def test_the_index_spares_reading_unchanged_shards(tmp_path, monkeypatch):
 def test_the_manifest_grid_reads_back_as_each_configs_fields(tmp_path):
     import dataclasses
 
-    from study.sweep.experiment import load_experiment
-    from results_io import read_manifest
     from analysis.load.axes import manifest_grid
+    from results_io import read_manifest
     from study.store.manifest import build_manifest, write_manifest
+    from study.sweep.experiment import load_experiment
 
     path = tmp_path / "e.toml"
-    path.write_text('[base]\nactivation = "leaky_relu"\nleaky_slope = -0.0\n[[grid]]\nhidden = [[8], [16, 4]]\n[[grid]]\nlr = [1, 0.5]\n')
+    path.write_text('[base]\nactivation = "leaky_relu"\nleaky_slope = -0.0\n[[grid]]\nhidden = [[8], [16, 4]]\n'
+                    '[[grid]]\nlr = [1, 0.5]\n')
     experiment = load_experiment(path)
     write_manifest(tmp_path, build_manifest(experiment, {"jobs": 1}, [{"dataset": "mnist"}]))
     manifest = read_manifest(tmp_path)
@@ -460,9 +463,9 @@ def test_the_analysis_reads_the_one_object_per_run_grid_of_older_folders_too():
 
 
 def test_the_history_counts_a_rerun_and_adds_a_changed_grid(tmp_path):
-    from study.sweep.experiment import load_experiment
     from results_io import read_manifest
     from study.store.manifest import build_manifest, write_manifest
+    from study.sweep.experiment import load_experiment
 
     path = tmp_path / "e.toml"
     path.write_text("[grid]\nlr = [0.1, 0.2]\n")
@@ -474,8 +477,8 @@ def test_the_history_counts_a_rerun_and_adds_a_changed_grid(tmp_path):
 
 
 def test_a_manifest_from_before_the_history_becomes_its_first_entry(tmp_path):
-    from study.sweep.experiment import load_experiment
     from study.store.manifest import build_manifest
+    from study.sweep.experiment import load_experiment
 
     old = {"experiment": {"name": "e", "path": "e.toml", "text": "old text"}, "grid": [{}, {}, {}],
            "started": "2026-01-01T00:00:00+00:00", "git": {"commit": "abc"}, "data": [{"dataset": "mnist"}]}

@@ -16,12 +16,12 @@ import pandas as pd
 import pytest
 from conftest import wait_for
 
-from study.sweep import runner as sweep_module
 from study.config import make_config
 from study.data.datasets import load
-from study.sweep.experiment import load_experiment
 from study.store.lock import FolderLock
 from study.store.shards import VOLATILE_COLUMNS
+from study.sweep import runner as sweep_module
+from study.sweep.experiment import load_experiment
 from study.sweep.runner import run_sweep, share
 from study.training.train import train
 

@@ -16,13 +16,13 @@ import pytest
 from conftest import WAIT_CEILING, wait_for
 
 from analysis.load.axes import manifest_grid
-from study import cli
-from study.sweep.experiment import load_experiment
-from study.data.idx import DataError
 from results_io import WriteError
+from study import cli
+from study.data.idx import DataError
 from study.store.shards import shard_path
-from study.sweep.runner import Tally, run_sweep
 from study.sweep.command import Progress
+from study.sweep.experiment import load_experiment
+from study.sweep.runner import Tally, run_sweep
 
 GRID = """
 name = "g"
@@ -203,7 +203,7 @@ def test_ctrl_c_early_in_a_sweep_is_one_line_whatever_the_moment(tmp_path, data_
                                  str(tmp_path / f"r{trial}"), "--jobs", "2", "--no-progress"], env=env,
                                 start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
-            def appeared():
+            def appeared(proc=proc, marker=marker, count=count):
                 found = [p for p in descendants(proc.pid) if marker in cmdline(p)]
                 return proc.poll() is not None or len(found) >= count
 
@@ -219,7 +219,7 @@ def test_ctrl_c_early_in_a_sweep_is_one_line_whatever_the_moment(tmp_path, data_
         moment = f"trial {trial}: {count} x {marker!r} + {pause} s"
         assert proc.returncode == 130, (moment, err)
         assert len(err.strip().splitlines()) == 1 and "interrupted" in err, (moment, err)
-        wait_for(lambda: not any(alive(p) for p in below), "the pool's processes to exit after Ctrl-C")
+        wait_for(lambda below=below: not any(alive(p) for p in below), "the pool's processes to exit after Ctrl-C")
 
 
 def test_once_a_sweep_stops_the_pools_thread_errors_are_not_printed(monkeypatch):

@@ -5,14 +5,14 @@ import warnings
 
 import numpy as np
 import pytest
-
 from conftest import synthetic_dataset
-from study.training import run as run_module
-from study.net.activations import ACTIVATIONS
+
 from study.config import make_config
-from study.training.run import diverged, inactive_fractions
+from study.net.activations import ACTIVATIONS
+from study.training import run as run_module
+from study.training.run import EPOCH_COLUMNS, diverged, inactive_fractions
 from study.training.start import derivative_floor
-from study.training.train import EPOCH_COLUMNS, summarize, train
+from study.training.train import summarize, train
 
 HIDDEN = (16, 8)
 

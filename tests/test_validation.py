@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-
 from conftest import synthetic_dataset
+
 from study.config import make_config
 from study.data.datasets import split_train_val
 from study.net.mlp import Workspace, evaluate

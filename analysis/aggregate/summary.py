@@ -22,7 +22,7 @@ SUMMARIZED = ("best_val_acc", "best_val_epoch", "test_acc_at_best_val", "train_a
 CONFIDENCE = 0.95
 
 
-@functools.lru_cache(maxsize=None)  # scipy takes 0.2 ms a call; a summary asks for a few df thousands of times
+@functools.cache  # scipy takes 0.2 ms a call; a summary asks for a few df thousands of times
 def t_quantile(df, confidence=CONFIDENCE):
     """Two-sided Student t quantile t_{(1 + confidence) / 2, df} (NaN for df < 1)."""
     return float(stats.t.ppf((1 + confidence) / 2, df)) if df >= 1 else np.nan

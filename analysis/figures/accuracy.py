@@ -6,8 +6,16 @@ import seaborn as sns
 from matplotlib.lines import Line2D
 
 from analysis.aggregate.selection import selected_rows
-from analysis.figures.facets import (MAX_PANELS, capped, extra_axes, in_order, panel_rows, same_limits, with_facet,
-                                     wrapped_panels)
+from analysis.figures.facets import (
+    MAX_PANELS,
+    capped,
+    extra_axes,
+    in_order,
+    panel_rows,
+    same_limits,
+    with_facet,
+    wrapped_panels,
+)
 from analysis.figures.grid import activation_legend, clipped_spread
 from analysis.figures.style import LABELS, activations_of, color_of, lr_text, palette, titled
 from analysis.load.axes import rows_matching, setting_label

@@ -11,8 +11,16 @@ import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 
-from analysis.figures.facets import (MAX_PANELS, capped, curves_of, extra_axes, in_order, panel_rows, same_limits,
-                                     with_facet)
+from analysis.figures.facets import (
+    MAX_PANELS,
+    capped,
+    curves_of,
+    extra_axes,
+    in_order,
+    panel_rows,
+    same_limits,
+    with_facet,
+)
 from analysis.figures.style import DIVERGED_MARK, LABELS, SEED_DASHES, color_of, lr_text, plain_log_axis, titled
 
 CEILING_FACTOR = 3.0  # cost panels end at this multiple of the largest epoch-0 cost

@@ -5,10 +5,27 @@ import seaborn as sns
 from matplotlib.lines import Line2D
 
 from analysis.aggregate.selection import is_selected
-from analysis.figures.facets import (MAX_PANELS, capped, extra_axes, in_order, panel_rows, same_limits, with_facet,
-                                     wrapped_panels)
-from analysis.figures.style import (ACCURACY_VIEWS, LABELS, accuracy_view, activations_of, color_of, lrs_of, palette,
-                                    plain_log_axis, titled)
+from analysis.figures.facets import (
+    MAX_PANELS,
+    capped,
+    extra_axes,
+    in_order,
+    panel_rows,
+    same_limits,
+    with_facet,
+    wrapped_panels,
+)
+from analysis.figures.style import (
+    ACCURACY_VIEWS,
+    LABELS,
+    accuracy_view,
+    activations_of,
+    color_of,
+    lrs_of,
+    palette,
+    plain_log_axis,
+    titled,
+)
 from analysis.metrics.per_run import inactive_columns
 
 SELECTED_MARK = {"marker": "*", "markersize": 14, "markeredgecolor": "black", "linestyle": "none"}

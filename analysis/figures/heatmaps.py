@@ -6,8 +6,7 @@ from matplotlib.patches import Rectangle
 
 from analysis.aggregate.selection import is_selected
 from analysis.figures.facets import extra_axes, in_order, with_facet
-from analysis.figures.style import (ACCURACY_VIEWS, accuracy_view, activations_of, color_of, lr_text, lrs_of, plt,
-                            titled)
+from analysis.figures.style import ACCURACY_VIEWS, accuracy_view, activations_of, color_of, lr_text, lrs_of, plt, titled
 
 
 def cells(rows, column, activations, lrs):

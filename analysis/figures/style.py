@@ -5,12 +5,11 @@ import math
 import textwrap
 
 import matplotlib
-import pandas as pd
 
 matplotlib.use("Agg")  # files only, never a window; set before pyplot is imported anywhere
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
-import seaborn as sns  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402, F401 (after use("Agg"); every figure module takes plt from here)
+import seaborn as sns  # noqa: E402 (after use("Agg"))
+from matplotlib.ticker import FuncFormatter  # noqa: E402 (after use("Agg"))
 
 # One color per activation in every figure: the trainer's (each activation's record, read from the
 # folder's contract while its figures are drawn, see activation_colors), else a stable pick.

@@ -8,8 +8,8 @@ per-run functions (accuracy_metrics, eos_metrics, spikiness) on the same values.
 import numpy as np
 import pandas as pd
 
-from analysis.metrics.accuracy import SPLITS, accuracy_of
 from analysis.load.axes import IDENTITY, REPLICATE
+from analysis.metrics.accuracy import SPLITS, accuracy_of
 from analysis.metrics.eos import eos_of, has_sharpness, measured_stability
 from analysis.metrics.spikiness import SPIKE_TAU, spikiness
 

@@ -5,8 +5,8 @@ import http.client
 import urllib.error
 import urllib.request
 
-from study.data.idx import DataError
 from results_io import write_atomic
+from study.data.idx import DataError
 
 MIRRORS = {
     "mnist": (

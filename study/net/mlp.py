@@ -113,21 +113,21 @@ def row_max(a, out):
 def backward(theta, sizes, X, dlogits, f_prime, ws, grad):
     """Gradient of the cost into the flat vector `grad`; overwrites the workspace's Z and H.
 
-    After it returns, ws.Z[l] holds f'(Z[l]), which the dead-unit count reads.
+    After it returns, ws.Z[k] holds f'(Z[k]), which the dead-unit count reads.
     """
     weights = layers(theta, sizes)
     grads = layers(grad, sizes)
     delta = dlogits  # dcost/dZ of the current layer, (n, fan_out)
-    for l in reversed(range(len(weights))):
-        gW, gb = grads[l]
-        H_in = X if l == 0 else ws.H[l - 1]
+    for k in reversed(range(len(weights))):
+        gW, gb = grads[k]
+        H_in = X if k == 0 else ws.H[k - 1]
         np.matmul(H_in.T, delta, out=gW)
         np.sum(delta, axis=0, out=gb)  # bias gradient: sum over samples (1/n is already in delta)
-        if l == 0:
+        if k == 0:
             break
         # H[l-1] has been used for gW, so its buffer takes dcost/dH[l-1], then dcost/dZ[l-1]
-        delta_prev = np.matmul(delta, weights[l][0].T, out=ws.H[l - 1])
-        delta_prev *= f_prime(ws.Z[l - 1], out=ws.Z[l - 1])
+        delta_prev = np.matmul(delta, weights[k][0].T, out=ws.H[k - 1])
+        delta_prev *= f_prime(ws.Z[k - 1], out=ws.Z[k - 1])
         delta = delta_prev
     return grad
 

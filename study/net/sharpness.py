@@ -117,32 +117,32 @@ class SharpnessProbe:
 
         With two workspaces (the two sides), hidden layers go in step so kinks can be linearized.
         """
-        for l in range(len(self.base.Z)):
+        for k in range(len(self.base.Z)):
             for ws, D in zip(workspaces, derivatives):
-                self.f(ws.Z[l], out=ws.H[l])
-                self.f_prime(ws.Z[l], out=D[l])
+                self.f(ws.Z[k], out=ws.H[k])
+                self.f_prime(ws.Z[k], out=D[k])
             if len(workspaces) == 2:
-                self.linearize_kinks(l)
+                self.linearize_kinks(k)
             for ws, theta in zip(workspaces, thetas):
-                W, b = layers(theta, self.sizes)[l + 1]
-                Z_next = ws.Z[l + 1] if l + 1 < len(ws.Z) else ws.logits
-                np.matmul(ws.H[l], W, out=Z_next)
+                W, b = layers(theta, self.sizes)[k + 1]
+                Z_next = ws.Z[k + 1] if k + 1 < len(ws.Z) else ws.logits
+                np.matmul(ws.H[k], W, out=Z_next)
                 Z_next += b
 
-    def linearize_kinks(self, l):
+    def linearize_kinks(self, k):
         """Where f' jumps between the sides, use f's linearization at theta: f'' = 0 at a kink."""
-        D_plus, D_minus = (D[l] for D in self.D_sides)
-        scratch, kink = self.scratch[l], self.kink[l]
+        D_plus, D_minus = (D[k] for D in self.D_sides)
+        scratch, kink = self.scratch[k], self.kink[k]
         np.subtract(D_plus, D_minus, out=scratch)
         np.greater(np.abs(scratch, out=scratch), KINK_JUMP, out=kink)
         if not kink.any():
             return  # smooth activations, and nearly always relu too
         for ws, D in zip(self.sides, self.D_sides):
-            np.subtract(ws.Z[l], self.base.Z[l], out=scratch)
-            scratch *= self.D_base[l]
-            scratch += self.base.H[l]  # f(z0) + f'(z0) (z - z0)
-            np.copyto(ws.H[l], scratch, where=kink)
-            np.copyto(D[l], self.D_base[l], where=kink)
+            np.subtract(ws.Z[k], self.base.Z[k], out=scratch)
+            scratch *= self.D_base[k]
+            scratch += self.base.H[k]  # f(z0) + f'(z0) (z - z0)
+            np.copyto(ws.H[k], scratch, where=kink)
+            np.copyto(D[k], self.D_base[k], where=kink)
 
     def backward(self, side):
         """Gradient of layers 2.. into grads[side]; returns dcost/dZ1 (in the side's workspace)."""
@@ -150,12 +150,12 @@ class SharpnessProbe:
         weights = layers(self.shifted[side], self.sizes)
         grads = layers(self.grads[side], self.sizes)
         delta = ws.logits
-        for l in reversed(range(1, len(weights))):
-            gW, gb = grads[l]
-            np.matmul(ws.H[l - 1].T, delta, out=gW)
+        for k in reversed(range(1, len(weights))):
+            gW, gb = grads[k]
+            np.matmul(ws.H[k - 1].T, delta, out=gW)
             np.sum(delta, axis=0, out=gb)
-            delta = np.matmul(delta, weights[l][0].T, out=ws.H[l - 1])  # dcost/dH of layer l - 1
-            delta *= D[l - 1]
+            delta = np.matmul(delta, weights[k][0].T, out=ws.H[k - 1])  # dcost/dH of layer k - 1
+            delta *= D[k - 1]
         return delta
 
 

@@ -12,13 +12,13 @@ import shutil
 from pathlib import Path
 
 from results_io import is_leftover
-
 from study.config import FIELDS
 from study.store.index import Entry, Index
-from study.training.rows import run_row
 from study.store.shards import TRAINED, ShardError, read_shard, scan_shards, shard_path, write_shard
 from study.store.tables import TABLES, Tables, columns_of, records
-from study.training.train import EPOCH_COLUMNS, RunResult
+from study.training.rows import run_row
+from study.training.run import EPOCH_COLUMNS
+from study.training.train import RunResult
 
 # A results folder's name (an experiment's name): one path component, no leading dot, nothing a
 # shell or a URL must quote.
@@ -70,7 +70,8 @@ class ResultsFolder:
         self.register(shard, stamp)
 
     def register(self, shard, stamp):
-        """An index entry for a checked shard (not yet in the tables); returns it, its rows, whether its columns are new."""
+        """An index entry for a checked shard (not yet in the tables); returns it, its rows, and whether its
+        columns are new."""
         run, rows = shard["run"], records(shard)
         sig, new = self.index.add_signature({table: columns_of(rows[table]) for table in TABLES})
         entry = Entry(run["run_id"], stamp, run["status"], run.get("blas_threads"), sig)

@@ -1,6 +1,5 @@
 """What produced a results folder: the experiment, every grid that wrote into it, the code and the machine."""
 
-import dataclasses
 import datetime
 import hashlib
 import importlib.metadata
@@ -9,15 +8,15 @@ import os
 import platform
 import subprocess
 
-from study.data.datasets import PROJECT_ROOT
 from results_io import MANIFEST, write_atomic
 from study.contract import contract
+from study.data.datasets import PROJECT_ROOT
 
 PACKAGES = ("study", "numpy", "pandas", "joblib", "threadpoolctl", "matplotlib", "seaborn", "distributed")
 
 
 def now():
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
 def git_state():

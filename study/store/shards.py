@@ -10,9 +10,9 @@ import json
 import os
 from pathlib import Path
 
+from results_io import is_leftover, write_atomic
 from study.config import FIELDS, parse_hidden
 from study.identity import id_text, text_id
-from results_io import is_leftover, write_atomic
 
 VOLATILE_COLUMNS = ("seconds", "wall_seconds", "worker_max_rss_mb")  # differ between reruns
 STATUSES = ("ok", "diverged", "failed")

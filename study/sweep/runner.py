@@ -10,17 +10,20 @@ from pathlib import Path
 
 from joblib import delayed
 
+from results_io import WriteError, read_manifest
 from study.data import datasets
 from study.data.idx import DataError
+from study.store.folder import SCRATCH, ResultsFolder, saved_statuses
 from study.store.lock import FolderLock, LockError, ReadOnlyError
-from study.store.shards import TRAINED
-from results_io import WriteError, read_manifest
 from study.store.manifest import build_manifest, now, write_manifest
-from study.sweep.pool import share  # noqa: F401  (tests and bench use it from here)
+from study.store.shards import TRAINED
 from study.sweep.interrupt import children_without_sigint, quiet_pool_threads
 from study.sweep.leftovers import remove_killed_pool_leftovers
-from study.sweep.pool import executor, train_one
-from study.store.folder import SCRATCH, ResultsFolder, saved_statuses
+from study.sweep.pool import (
+    executor,
+    share,  # noqa: F401  (tests and bench use it from here)
+    train_one,
+)
 from study.training.memory import check_memory
 from study.training.train import train
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from study.training.run import EPOCH_COLUMNS, run_epoch
+from study.training.run import run_epoch
 from study.training.start import start_run
 
 SPLITS = ("train", "val", "test")

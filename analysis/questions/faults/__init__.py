@@ -4,8 +4,15 @@ equivalences the cost faults should show, and their cost curves."""
 from analysis.context import Figure, Question
 from analysis.questions.faults.checks import class_mean_check, class_mean_sentences, sum_check, sum_sentences
 from analysis.questions.faults.figures import fault_curves
-from analysis.questions.faults.pairs import (SHOWN, context_columns, descriptions, fault_pairs, fault_sentences,
-                                             has_faults, side_by_side)
+from analysis.questions.faults.pairs import (
+    SHOWN,
+    context_columns,
+    descriptions,
+    fault_pairs,
+    fault_sentences,
+    has_faults,
+    side_by_side,
+)
 from analysis.report.html import paragraph, paragraphs, table_html
 
 TITLE = "The hand-written bugs: each fault next to the correct network at the same settings"

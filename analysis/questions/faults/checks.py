@@ -10,7 +10,7 @@ correct network at lr x n, up to float rounding.
 import numpy as np
 import pandas as pd
 
-from analysis.questions.faults.pairs import FAULT, partner_id, pairing_columns
+from analysis.questions.faults.pairs import FAULT, pairing_columns, partner_id
 from analysis.report.words import number
 
 CLASS_MEAN_RATIO = 0.1  # 1 / number of classes

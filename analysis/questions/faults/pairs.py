@@ -6,7 +6,6 @@ Nothing is selected here: accuracies are read at the last epoch and at each run'
 validation-chosen epoch (test reported there).
 """
 
-import numpy as np
 import pandas as pd
 
 from analysis.aggregate.compare import paired_difference

@@ -6,9 +6,21 @@ import numpy as np
 from analysis.context import Answer, Figure, Question
 from analysis.load.axes import REPLICATE, setting_label
 from analysis.questions.kink.figures import spikes_against_stability
-from analysis.questions.kink.numbers import (STABILITY, STABILITY_LINE, applies, at_equal_lr, compare_with_reference,
-                                             context_columns, exceptions, kink_runs, kinds, measured_runs, reference,
-                                             stability_split, with_stability)
+from analysis.questions.kink.numbers import (
+    STABILITY,
+    STABILITY_LINE,
+    applies,
+    at_equal_lr,
+    compare_with_reference,
+    context_columns,
+    exceptions,
+    kinds,
+    kink_runs,
+    measured_runs,
+    reference,
+    stability_split,
+    with_stability,
+)
 from analysis.report.html import paragraph
 from analysis.report.words import number
 
@@ -25,7 +37,8 @@ def equal_lr_html(table):
     """Contexts (lr ...) as rows, activations as columns, 'spiky/n' in each cell."""
     cells = table.assign(text=[cell_text(row) for _, row in table.iterrows()])
     square = cells.pivot(index="context", columns="activation", values="text")
-    square = square.reindex(index=list(dict.fromkeys(table["context"])), columns=list(dict.fromkeys(table["activation"])))
+    square = square.reindex(index=list(dict.fromkeys(table["context"])),
+                            columns=list(dict.fromkeys(table["activation"])))
     square = square.rename_axis(index="setting", columns=None).fillna("").reset_index()
     return square.style.hide(axis="index").to_html(exclude_styles=True)
 

@@ -12,7 +12,7 @@ full-batch gd at its selected rate.
 import numpy as np
 import pandas as pd
 
-from analysis.aggregate.selection import CHOSEN_BY, REPORTED_BY, has_validation, selected_rows
+from analysis.aggregate.selection import CHOSEN_BY, REPORTED_BY, selected_rows
 from analysis.context import Question
 from analysis.load.axes import LR, rows_matching, setting_label
 from analysis.report.html import paragraph, percent, table_html

@@ -9,7 +9,7 @@ from analysis.context import Answer, Figure, Question
 from analysis.questions.remedies.figures import remedy_effects
 from analysis.questions.remedies.numbers import CHANGES, applies, change_table, chosen_remedies
 from analysis.report.html import paragraph, paragraphs, percent, table_html
-from analysis.report.words import number, pct
+from analysis.report.words import number
 
 TITLE = "What to do about the spikes? Remedies against the constant rate, paired by seed"
 SHOWN = {"activation": ("activation", str), "lr": ("lr", number), "remedy": ("best on validation", str),

@@ -11,7 +11,8 @@ PANELS = {  # change -> (x label, scale to the unit shown)
     "best_val_acc": ("validation accuracy at the chosen epoch (points)", 100.0),
     "final_val_acc": ("validation accuracy at the last epoch (points)", 100.0),
 }
-LEVEL_STYLE = ({"color": "#0072B2", "marker": "o"}, {"color": "#D55E00", "marker": "s"}, {"color": "0.4", "marker": "^"})
+LEVEL_STYLE = ({"color": "#0072B2", "marker": "o"}, {"color": "#D55E00", "marker": "s"},
+               {"color": "0.4", "marker": "^"})
 
 
 def remedy_effects(pooled, changes):

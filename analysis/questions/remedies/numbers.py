@@ -5,7 +5,6 @@ warm-up, clipping, weight decay); the reference is every one of them at its off 
 run's partner has the same activation, lr, seed and every other setting, and the remedies off.
 """
 
-import numpy as np
 import pandas as pd
 
 from analysis.aggregate.compare import paired_difference

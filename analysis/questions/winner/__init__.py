@@ -8,7 +8,7 @@ from analysis.aggregate.selection import CHOSEN_BY, REPORTED_BY, has_validation,
 from analysis.context import Answer, Question
 from analysis.questions.choice import NO_VALIDATION
 from analysis.report.html import paragraph, paragraphs
-from analysis.report.words import chosen_label, number, pct
+from analysis.report.words import chosen_label, pct
 
 
 def ranking_sentences(summary, axes):
@@ -83,8 +83,10 @@ def answers(a, numbers):
     top = ranked.iloc[0]
     text = (f"On {CHOSEN_BY}, {chosen_label(top, a.axes)} ({pct(top['best_val_acc_mean'])}; {REPORTED_BY} "
             f"{pct(top['test_acc_at_best_val_mean'])} at its validation-chosen epoch).")
-    pairs = a.compare[(a.compare["metric"] == "test_acc_at_best_val") & (a.compare["a"] == top[a.compare["axis"].iloc[0]])] \
-        if a.compare is not None and not a.compare.empty else None
+    pairs = None
+    if a.compare is not None and not a.compare.empty:  # the top setting is `a` of its pairs: a is the better
+        compare = a.compare
+        pairs = compare[(compare["metric"] == "test_acc_at_best_val") & (compare["a"] == top[compare["axis"].iloc[0]])]
     if pairs is not None and len(pairs):
         verdicts = [f"{row['b']} {100 * row['mean_diff']:+.2f} points ({100 * row['ci_low']:+.2f} to "
                     f"{100 * row['ci_high']:+.2f}, {'established' if row['established'] else 'not established'})"
