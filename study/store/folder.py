@@ -23,7 +23,7 @@ from study.training.train import RunResult
 # A results folder's name (an experiment's name): one path component, no leading dot, nothing a
 # shell or a URL must quote.
 SAFE_NAME = re.compile(r"\w[\w.,+=@-]{0,127}")
-SCRATCH = ".scratch"  # the workers' memory-mapped dataset copies (study/pool.py)
+SCRATCH = ".scratch"  # the workers' memory-mapped dataset copies (study/sweep/pool.py)
 EMPTY_HEADER = ["run_id", *FIELDS]  # the columns of a table with no run yet
 
 

@@ -1,7 +1,7 @@
 """Shards: one JSON file per finished run, results/<name>/shards/<run_id>.json, the source of truth.
 
 A shard holds {"run": <its runs.csv row>, "epochs": [<its epoch rows>]}. It is written atomically,
-so a sweep killed at any moment leaves only whole shards; the tables (study/tables.py) are built
+so a sweep killed at any moment leaves only whole shards; the tables (study/store/tables.py) are built
 from them. A shard is trusted only when its shape is right and its run id matches both its file
 name and the config its row records, so a damaged or copied file is redone, never tabled.
 """

@@ -2,7 +2,7 @@
 
 While a sweep runs, a finished run's blocks are appended (the tables are never behind); `settle`
 then puts the blocks in the order asked for, copying blocks already rendered and rendering only the
-missing ones. The index (study/index.py) remembers where each block is.
+missing ones. The index (study/store/index.py) remembers where each block is.
 """
 
 import csv

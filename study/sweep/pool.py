@@ -22,7 +22,7 @@ PARTIAL = "rows_in_copy"  # Dataset.meta key: which training rows a partial copy
 def train_one(cfg, data, threads, train=None):
     """Worker: train one run and return (run row, epoch rows); a raising run becomes `failed`.
 
-    `train` is study.train.train unless a caller (a test, the bench) passes a stand-in."""
+    `train` is study.training.train.train unless a caller (a test, the bench) passes a stand-in."""
     if train is None:
         from study.training.train import train
     if PARTIAL in data.meta:  # a partial copy of the training set: refuse a run that reads a hole
