@@ -154,7 +154,9 @@ def test_a_lost_worker_has_its_runs_retried_by_the_others(setup, clusters, tmp_p
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
     assert saved < RUNS, "the kill should land mid-sweep"
-    assert proc.returncode == 0 and err == "", err
+    # rarely a run is dropped while its result is fetched from the killed worker: submitted again, with a note
+    notes = [line for line in err.splitlines() if not line.startswith("study sweep: note: the dask scheduler")]
+    assert proc.returncode == 0 and notes == [], err
     assert f"{RUNS} trained now" in out
     assert_loky_tables(results / "g", loky)
 

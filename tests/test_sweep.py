@@ -263,3 +263,36 @@ def test_a_long_stop_reason_keeps_its_first_line_whole_and_ends_on_a_word(tmp_pa
     first_line = " ".join(message.splitlines()[0].split())
     assert reason.startswith(first_line[:900].rsplit(" ", 1)[0])  # the first line whole (up to 1000 characters)
     assert all(word in message.split() or word == "..." for word in reason.split())  # no word cut in two
+
+
+@pytest.mark.parametrize("reason, retried", [("already forgotten", True), ("scheduler-connection-lost", False)])
+def test_runs_a_live_scheduler_dropped_are_submitted_again_and_a_lost_scheduler_stops(tmp_path, data_root,
+                                                                                      monkeypatch, reason, retried):
+    from concurrent.futures import CancelledError
+
+    from study.sweep.cluster import ClusterError, cluster_error
+
+    real_train_all, given = sweep_module.train_all, []
+
+    def dropping_train_all(todo, store, pool, threads, on_result, tally):
+        todo = list(todo)
+        given.append([(cfg.activation, cfg.lr) for cfg in todo])
+        if len(given) > 1:
+            return real_train_all(todo, store, pool, threads, on_result, tally)
+        real_train_all(todo[:1], store, pool, threads, on_result, tally)  # one run saved, then the cancellation
+        raise cluster_error(CancelledError(f"batch-1 cancelled for reason: {reason}."), "tcp://127.0.0.1:1")
+
+    monkeypatch.setattr(sweep_module, "train_all", dropping_train_all)
+    path, notes = experiment(tmp_path, lrs="[0.1, 0.2]"), []
+    run = lambda: run_sweep(load_experiment(path), tmp_path / "r", jobs=1, data_dir=data_root, report=notes.append)
+    if not retried:
+        with pytest.raises(ClusterError, match="lost the dask scheduler at tcp://127.0.0.1:1"):
+            run()
+        assert len(given) == 1 and notes == []
+        return
+    assert run() == (4, 4)
+    assert given[1] == given[0][1:], "only the runs not saved yet are submitted again"
+    assert len(notes) == 1 and "dropped runs (already forgotten)" in notes[0]
+    run_sweep(load_experiment(path), tmp_path / "whole", jobs=1, data_dir=data_root)
+    for got, want in zip(tables(tmp_path / "r" / "g"), tables(tmp_path / "whole" / "g")):
+        pd.testing.assert_frame_equal(got, want)

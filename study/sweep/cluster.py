@@ -16,7 +16,17 @@ from study.sweep.interrupt import children_without_sigint
 
 
 class ClusterError(RuntimeError):
-    """The dask cluster failed mid-sweep (scheduler lost, workers killed); the message says which."""
+    """The dask cluster failed mid-sweep (scheduler lost, workers killed); the message says which.
+
+    retry: the scheduler is still there and only dropped runs, so submitting them again can finish the sweep.
+    """
+
+    def __init__(self, message, retry=False):
+        super().__init__(message)
+        self.retry = retry
+
+
+DROPPED = "already forgotten"  # the scheduler's reason for cancelling a run no client held any more
 
 
 @contextlib.contextmanager
@@ -80,6 +90,8 @@ def cluster_error(exc, address):
     text = str(exc)
     if isinstance(exc, CancelledError):
         why = text.split("reason: ", 1)[1].split(".", 1)[0] if "reason: " in text else "runs cancelled"
+        if why == DROPPED:
+            return ClusterError(f"the dask scheduler at {address} dropped runs ({why})", retry=True)
         return ClusterError(f"lost the dask scheduler at {address} ({why})")
     return ClusterError(f"the dask cluster at {address} failed: {type(exc).__name__}: {text}")
 

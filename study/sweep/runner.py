@@ -17,6 +17,7 @@ from study.store.folder import SCRATCH, ResultsFolder, saved_statuses
 from study.store.lock import FolderLock, LockError, ReadOnlyError
 from study.store.manifest import build_manifest, now, write_manifest
 from study.store.shards import TRAINED
+from study.sweep.cluster import ClusterError
 from study.sweep.interrupt import children_without_sigint, quiet_pool_threads
 from study.sweep.leftovers import remove_killed_pool_leftovers
 from study.sweep.pool import (
@@ -138,10 +139,33 @@ def sweep_locked(experiment, store, tally, data_dir, jobs, backend, scheduler, t
         on_start(tally)
     try:
         if todo:
-            pool = executor(backend, scheduler, jobs, loaded, store.folder / SCRATCH, list(todo.values()))
-            train_all(todo.values(), store, pool, threads, on_result, tally)
+            train_with_retries(todo, store, (backend, scheduler, jobs, loaded), threads, on_result, tally, report)
     finally:
         finish(store, manifest, tally, report)
+
+
+CLUSTER_RETRIES = 2  # times the runs a live dask scheduler dropped are submitted again in one sweep
+
+
+def train_with_retries(todo, store, pool_args, threads, on_result, tally, report):
+    """Train `todo`; when the dask scheduler drops runs but is still there, submit the unsaved ones again.
+
+    A worker killed while its result is being fetched can leave the scheduler with a run no client holds
+    any more ("already forgotten"); the run is lost to this pool, not to the cluster, so a new pool retries it.
+    """
+    backend, scheduler, jobs, loaded = pool_args
+    stamps = {run_id: store.index.entries.get(run_id) for run_id in todo}  # a run saved since has a new entry
+    for attempt in range(CLUSTER_RETRIES + 1):
+        unsaved = {run["run_id"] for run, _ in store.unsaved}
+        left = [cfg for run_id, cfg in todo.items()
+                if store.index.entries.get(run_id) is stamps[run_id] and run_id not in unsaved]
+        try:
+            pool = executor(backend, scheduler, jobs, loaded, store.folder / SCRATCH, left)
+            return train_all(left, store, pool, threads, on_result, tally)
+        except ClusterError as exc:
+            if not exc.retry or attempt == CLUSTER_RETRIES:
+                raise
+            report(f"note: {exc}; the scheduler is still there, so the runs not saved yet are submitted again")
 
 
 def train_all(todo, store, pool, threads, on_result, tally):
