@@ -284,7 +284,10 @@ def test_runs_a_live_scheduler_dropped_are_submitted_again_and_a_lost_scheduler_
 
     monkeypatch.setattr(sweep_module, "train_all", dropping_train_all)
     path, notes = experiment(tmp_path, lrs="[0.1, 0.2]"), []
-    run = lambda: run_sweep(load_experiment(path), tmp_path / "r", jobs=1, data_dir=data_root, report=notes.append)
+
+    def run():
+        return run_sweep(load_experiment(path), tmp_path / "r", jobs=1, data_dir=data_root, report=notes.append)
+
     if not retried:
         with pytest.raises(ClusterError, match="lost the dask scheduler at tcp://127.0.0.1:1"):
             run()
