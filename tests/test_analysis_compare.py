@@ -91,3 +91,17 @@ def test_pairs_are_the_selected_settings_ordered_by_validation():
                             "not established (the interval includes 0); at the observed spread about 4 seeds "
                             "would be needed to separate them.")
     assert sentences[2].endswith("established (the interval excludes 0).")
+
+
+def test_the_winner_is_compared_only_with_the_settings_of_its_own_group():
+    from analysis.questions.winner import pairs_of
+
+    def pair(remedy, b, diff, metric="test_acc_at_best_val"):
+        return {"remedy": remedy, "axis": "activation", "a": "relu", "b": b, "metric": metric, "mean_diff": diff}
+
+    compare = pd.DataFrame([pair("clip 1", "tanh", 0.01), pair("clip 1", "tanh", 0.02, "final_test_acc"),
+                            pair("constant rate", "tanh", 0.03), pair("clip 1", "sigmoid", 0.04)])
+    top = pd.Series({"activation": "relu", "remedy": "clip 1", "lr": 1.0})
+    assert list(pairs_of(compare, top)["mean_diff"]) == [0.01, 0.04]
+    without_groups = compare[compare["remedy"] == "constant rate"].drop(columns="remedy")
+    assert list(pairs_of(without_groups, top)["mean_diff"]) == [0.03]

@@ -76,6 +76,16 @@ def html(a, numbers, figures):
     return text
 
 
+def pairs_of(compare, top):
+    """The test pairs of `top` against the others of its own group: compare.csv's columns before 'axis' are the
+    settings each comparison holds fixed (e.g. a remedy), so a pair of another group is not the winner's."""
+    rows = compare[(compare["metric"] == "test_acc_at_best_val") & (compare["a"] == top[compare["axis"].iloc[0]])]
+    for column in compare.columns[:compare.columns.get_loc("axis")]:
+        if column in top.index:
+            rows = rows[rows[column].astype(str) == str(top[column])]
+    return rows
+
+
 def answers(a, numbers):
     ranked = ranking(a.summary)
     if ranked.empty:
@@ -85,8 +95,7 @@ def answers(a, numbers):
             f"{pct(top['test_acc_at_best_val_mean'])} at its validation-chosen epoch).")
     pairs = None
     if a.compare is not None and not a.compare.empty:  # the top setting is `a` of its pairs: a is the better
-        compare = a.compare
-        pairs = compare[(compare["metric"] == "test_acc_at_best_val") & (compare["a"] == top[compare["axis"].iloc[0]])]
+        pairs = pairs_of(a.compare, top)
     if pairs is not None and len(pairs):
         verdicts = [f"{row['b']} {100 * row['mean_diff']:+.2f} points ({100 * row['ci_low']:+.2f} to "
                     f"{100 * row['ci_high']:+.2f}, {'established' if row['established'] else 'not established'})"
