@@ -21,6 +21,7 @@ WORDS = {  # how a remedy setting reads in a label
     "lr_schedule": str,
 }
 SCHEDULE_ONLY = ("lr_final", "lr_step_every", "lr_step_factor")  # a schedule's own settings
+ORDER = ("lr_schedule", "warmup_epochs", "clip_norm", "weight_decay")  # the trainer's order; others after
 
 
 def is_off(value, off):
@@ -31,17 +32,18 @@ def is_off(value, off):
 
 
 def remedy_label(row, settings):
-    """The settings of `settings` ({name: off value}) that are on in `row`, in words; a schedule's own
-    settings join it ('cosine to 0.01'), and count only with it."""
+    """The settings of `settings` ({name: off value}) that are on in `row`, in words, in the trainer's order
+    whatever the order of `settings` (a manifest stores them sorted); a schedule's own settings join it
+    ('cosine to 0.01'), and count only with it."""
     on = [c for c, off in settings.items() if c in row.index and not is_off(row[c], off)]
-    schedule = str(row.get("lr_schedule", "constant")) != "constant"
+    on.sort(key=lambda c: ORDER.index(c) if c in ORDER else len(ORDER))
     words = []
     for column in on:
-        text = WORDS.get(column, lambda v, c=column: f"{c} {number(v)}")(row[column])
         if column in SCHEDULE_ONLY:
-            if schedule and words:
-                words[0] += f" {text}"  # the schedule comes first in the trainer's order
             continue
+        text = WORDS.get(column, lambda v, c=column: f"{c} {number(v)}")(row[column])
+        if column == "lr_schedule":
+            text = " ".join([text, *(WORDS[c](row[c]) for c in SCHEDULE_ONLY if c in on)])
         words.append(text)
     return ", ".join(words) or REFERENCE
 
