@@ -76,3 +76,10 @@ def test_the_chosen_remedy_is_the_best_on_validation_per_activation_and_rate():
     _, metrics = change_table(toy(best_gain=(-0.01, -0.01, -0.01)))
     chosen = chosen_remedies(metrics)
     assert list(chosen["remedy"]) == ["constant rate", "constant rate"] and set(chosen["n"]) == {3}
+
+
+def test_with_one_rate_per_activation_the_level_is_its_rate():
+    a = toy()
+    a.metrics = a.metrics[a.metrics["lr"] == 1.0]
+    table, _ = change_table(a)
+    assert set(table["level"]) == {"its rate"} and list(table["n_pairs"]) == [3, 3]

@@ -49,9 +49,11 @@ def partners(a, metrics):
 
 def level_of(metrics):
     """{(activation, lr): 'its lower rate' or '2x its lower rate'}: remedies.toml tries each activation at
-    the rate main chose and at twice it, so the levels are named relative to each activation's lowest."""
+    the rate main chose and at twice it, so the levels are named relative to each activation's lowest
+    ('its rate' when every activation has one)."""
     smallest = metrics.groupby("activation")[LR].min()
-    return {(act, lr): "its lower rate" if lr == smallest[act] else f"{lr / smallest[act]:g}x its lower rate"
+    lowest = "its rate" if metrics.groupby("activation")[LR].nunique().max() == 1 else "its lower rate"
+    return {(act, lr): lowest if lr == smallest[act] else f"{lr / smallest[act]:g}x its lower rate"
             for act, lr in metrics[["activation", LR]].drop_duplicates().itertuples(index=False)}
 
 
