@@ -22,7 +22,7 @@ ORDERS = {"fields": OFF, "sorted, as a manifest stores them": dict(sorted(OFF.it
     ({"lr_schedule": "cosine"}, "cosine"),
     ({"lr_schedule": "cosine", "lr_final": 0.01}, "cosine to 0.01"),
     ({"clip_norm": 1.0, "lr_schedule": "cosine", "lr_final": 0.01, "warmup_epochs": 10},
-     "cosine to 0.01, warm-up 10, clip 1"),
+     "cosine to 0.01 + warm-up 10 + clip 1"),
     ({"lr_schedule": "step", "lr_step_every": 20, "lr_step_factor": 0.5}, "step every 20 x0.5"),
     ({"weight_decay": 0.0005}, "weight decay 0.0005"),
 ])

@@ -1,4 +1,4 @@
-"""The remedy a run trained with, as one readable setting: 'constant rate', or 'warm-up 10, cosine to 0.01'.
+"""The remedy a run trained with, as one readable setting: 'constant rate', or 'cosine to 0.01 + warm-up 10'.
 
 The trainer's contract names the remedy settings (schedule, warm-up, clipping, weight decay) and the
 value that turns each off. When they vary in a folder, its runs get a `remedy` column and the grid's
@@ -45,7 +45,7 @@ def remedy_label(row, settings):
         if column == "lr_schedule":
             text = " ".join([text, *(WORDS[c](row[c]) for c in SCHEDULE_ONLY if c in on)])
         words.append(text)
-    return ", ".join(words) or REFERENCE
+    return " + ".join(words) or REFERENCE  # a comma already separates the settings of a group label
 
 
 def with_remedy(runs, axes, contract):

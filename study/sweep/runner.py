@@ -159,6 +159,8 @@ def train_with_retries(todo, store, pool_args, threads, on_result, tally, report
         unsaved = {run["run_id"] for run, _ in store.unsaved}
         left = [cfg for run_id, cfg in todo.items()
                 if store.index.entries.get(run_id) is stamps[run_id] and run_id not in unsaved]
+        if not left:
+            return None
         try:
             pool = executor(backend, scheduler, jobs, loaded, store.folder / SCRATCH, left)
             return train_all(left, store, pool, threads, on_result, tally)
