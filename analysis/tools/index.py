@@ -9,6 +9,7 @@ of the same findings, which `make reference` writes into the README between the 
 
 import html
 import json
+import tomllib
 from pathlib import Path
 
 from analysis.errors import ResultsError
@@ -35,13 +36,17 @@ def studies(root):
 
 
 def description(manifest):
-    """The experiment's description, or the first comment line of its file."""
+    """The experiment file's `description` (the manifest keeps the file's text), else its first comment sentence."""
     experiment = manifest.get("experiment") or {}
-    if experiment.get("description"):
-        return experiment["description"]
-    comments = [line.lstrip("# ").strip() for line in str(experiment.get("text", "")).splitlines()
-                if line.startswith("#")]
-    return comments[0] if comments else ""
+    text = str(experiment.get("text", ""))
+    try:
+        found = experiment.get("description") or tomllib.loads(text).get("description")
+    except tomllib.TOMLDecodeError:
+        found = None
+    if found:
+        return str(found)
+    comment = " ".join(line.lstrip("# ").strip() for line in text.splitlines() if line.startswith("#"))
+    return comment.split(". ")[0].rstrip(".")
 
 
 def paragraph_of(document):
