@@ -2,6 +2,7 @@
 
 import gzip
 import os
+import signal
 from pathlib import Path
 
 import numpy as np
@@ -187,3 +188,12 @@ def axes_of(*settings):
 def section_text(question, a):
     """A question's section HTML for Analysis `a` (its figures not drawn), or None when it does not apply."""
     return question.html(a, question.compute(a), {}) if question.applies(a) else None
+
+
+@pytest.fixture(autouse=True)
+def sigint_is_not_left_blocked():
+    """Every test leaves SIGINT deliverable in the test process: the processes it starts next inherit its
+    signal mask, and a sweep started with SIGINT blocked would ignore Ctrl-C."""
+    yield
+    if hasattr(signal, "pthread_sigmask"):
+        assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, []), "SIGINT left blocked"

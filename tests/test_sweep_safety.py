@@ -193,6 +193,12 @@ EARLY_MOMENTS = [(b"resource_tracker", 1, 0.0), (b"popen_loky", 1, 0.0), (b"pope
                  (b"popen_loky", 2, 0.0), (b"popen_loky", 2, 0.2)]
 
 
+def default_sigint():
+    """In the child before exec: SIGINT as a terminal gives it. A test run started in the background by a
+    non-interactive shell (nohup cmd &) inherits SIGINT ignored, and a sweep started so rightly ignores it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 def test_ctrl_c_early_in_a_sweep_is_one_line_whatever_the_moment(tmp_path, data_root):
     text = GRID.replace("n_train = 600", "n_train = 20000").replace("hidden = [16]", "hidden = [256]")
@@ -201,7 +207,8 @@ def test_ctrl_c_early_in_a_sweep_is_one_line_whatever_the_moment(tmp_path, data_
     for trial, (marker, count, pause) in enumerate(EARLY_MOMENTS):
         proc = subprocess.Popen([sys.executable, "-m", "study", "sweep", str(path), "--results",
                                  str(tmp_path / f"r{trial}"), "--jobs", "2", "--no-progress"], env=env,
-                                start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                preexec_fn=default_sigint)
         try:
             def appeared(proc=proc, marker=marker, count=count):
                 found = [p for p in descendants(proc.pid) if marker in cmdline(p)]
