@@ -299,3 +299,27 @@ def test_runs_a_live_scheduler_dropped_are_submitted_again_and_a_lost_scheduler_
     run_sweep(load_experiment(path), tmp_path / "whole", jobs=1, data_dir=data_root)
     for got, want in zip(tables(tmp_path / "r" / "g"), tables(tmp_path / "whole" / "g")):
         pd.testing.assert_frame_equal(got, want)
+
+
+@pytest.mark.parametrize("during, code, said", [(KeyboardInterrupt, 130, "interrupted"),
+                                                (None, None, None)])
+def test_a_library_failing_on_a_ctrl_c_is_still_an_interruption(tmp_path, monkeypatch, capsys, during, code, said):
+    from study import cli
+    from study.sweep import command as sweep_command
+
+    def launch_cut_short(*args, **kwargs):  # as loky's worker launch when Ctrl-C lands in it
+        try:
+            if during:
+                raise during()
+        finally:
+            raise UnboundLocalError("cannot access local variable 'parent_r'")
+
+    monkeypatch.setattr(sweep_command, "run_sweep", launch_cut_short)
+    argv = ["sweep", str(experiment(tmp_path)), "--results", str(tmp_path / "r"), "--no-progress"]
+    if during is None:  # a bug of our own, not an interruption: it is not hidden
+        with pytest.raises(UnboundLocalError):
+            cli.main(argv)
+        return
+    assert cli.main(argv) == code
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and said in err and "UnboundLocalError" not in err

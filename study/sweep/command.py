@@ -41,14 +41,33 @@ def sweep_command(args):
             return stopped(progress, tally, "terminated (SIGTERM)", EXIT_SIGTERM)
         except KeyboardInterrupt:
             return stopped(progress, tally, "interrupted", 130)
-        except (OSError, RuntimeError) as exc:  # a full disk, a dead worker process (BrokenProcessPool)
-            return stopped(progress, tally, f"error: the sweep stopped ({type(exc).__name__}: {reason_of(exc)})", 1)
+        except Exception as exc:
+            interruption = interruption_of(exc)  # a library's clean-up failing on the Ctrl-C (loky: UnboundLocalError)
+            if isinstance(interruption, Terminated):
+                return stopped(progress, tally, "terminated (SIGTERM)", EXIT_SIGTERM)
+            if interruption is not None:
+                return stopped(progress, tally, "interrupted", 130)
+            if isinstance(exc, (OSError, RuntimeError)):  # a full disk, a dead worker process (BrokenProcessPool)
+                return stopped(progress, tally, f"error: the sweep stopped ({type(exc).__name__}: {reason_of(exc)})",
+                               1)
+            raise
     progress.close()
     print(f"sweep {experiment.name}: {tally.grid_runs} runs ({tally.trained_now} trained now, {tally.done_before} "
           f"already done) in {time.perf_counter() - start:.1f} s; {holds(tally)}")
     if tally.unsaved or tally.unfinished_tables:
         return stopped(progress, tally, "error: results could not be written (see above)", 1)
     return 0
+
+
+def interruption_of(exc):
+    """The Ctrl-C (or SIGTERM) that was being handled when `exc` was raised, if any, else None."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__context__
+    return None
 
 
 REASON_LINES_UP_TO = 400  # characters: later lines of a reason are added while the whole stays this short
