@@ -142,17 +142,23 @@ def killed_mid_sweep(proc, results, what):
     return saved
 
 
-def test_a_lost_worker_has_its_runs_retried_by_the_others(setup, clusters, tmp_path):
-    path, env, loky = setup
-    cluster = clusters("one", env)
-    results = tmp_path / "dask"
+def sweep_losing(path, results, env, cluster, name):
+    """Sweep on `cluster`, kill its process `name` once the first run is saved: (runs saved by then, the
+    finished sweep process, its stdout, its stderr)."""
     proc = sweep(path, results, env, "--backend", "dask", "--scheduler", cluster.address(), wait=False)
     try:
-        saved = killed_mid_sweep(proc, results, lambda: cluster.kill("b"))
+        saved = killed_mid_sweep(proc, results, lambda: cluster.kill(name))
         out, err = proc.communicate(timeout=WAIT_CEILING)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
+    return saved, proc, out, err
+
+
+def test_a_lost_worker_has_its_runs_retried_by_the_others(setup, clusters, tmp_path):
+    path, env, loky = setup
+    results = tmp_path / "dask"
+    saved, proc, out, err = sweep_losing(path, results, env, clusters("one", env), "b")
     assert saved < RUNS, "the kill should land mid-sweep"
     # rarely a run is dropped while its result is fetched from the killed worker: submitted again, with a note
     notes = [line for line in err.splitlines() if not line.startswith("study sweep: note: the dask scheduler")]
@@ -165,13 +171,7 @@ def test_a_lost_scheduler_is_one_line_and_a_new_cluster_resumes(setup, clusters,
     path, env, loky = setup
     first = clusters("first", env)
     results = tmp_path / "dask"
-    proc = sweep(path, results, env, "--backend", "dask", "--scheduler", first.address(), wait=False)
-    try:
-        saved = killed_mid_sweep(proc, results, lambda: first.kill("scheduler"))
-        out, err = proc.communicate(timeout=WAIT_CEILING)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
+    saved, proc, out, err = sweep_losing(path, results, env, first, "scheduler")
     assert proc.returncode == 1 and len(err.strip().splitlines()) == 1, err
     assert f"lost the dask scheduler at {first.address()}" in err and "Traceback" not in err
     assert "finished runs are saved" in err and err.strip().endswith("rerun the same command to resume")
