@@ -249,6 +249,34 @@ def test_once_a_sweep_stops_the_pools_thread_errors_are_not_printed(monkeypatch)
     assert printed == ["another thread"]
 
 
+@pytest.mark.parametrize("stops", [False, True])
+def test_the_pools_thread_errors_are_held_and_printed_only_when_the_sweep_does_not_stop(monkeypatch, stops):
+    import threading
+
+    from study.sweep.interrupt import pool_thread_errors_held
+
+    printed = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: printed.append(args.thread.name))
+
+    def fail():
+        raise KeyError(1)
+
+    def run_threads():
+        for name in ("ExecutorManagerThread", "another thread"):
+            thread = threading.Thread(target=fail, name=name)
+            thread.start()
+            thread.join()
+
+    with contextlib.suppress(KeyboardInterrupt), pool_thread_errors_held():
+        run_threads()
+        assert printed == ["another thread"]  # held until the block ends
+        if stops:
+            raise KeyboardInterrupt
+    run_threads()  # after a stop, the pool's threads stay quiet; otherwise the hook is Python's again
+    assert printed == (["another thread"] * 2 if stops else
+                       ["another thread", "ExecutorManagerThread", "ExecutorManagerThread", "another thread"])
+
+
 def test_blas_threads_are_recorded_and_a_change_is_reported(tmp_path, data_root):
     path, results = experiment(tmp_path), tmp_path / "r"
     lines = []

@@ -56,3 +56,27 @@ def quiet_pool_threads():
 
     hook.quiet_pool_threads = True
     threading.excepthook = hook
+
+
+@contextlib.contextmanager
+def pool_thread_errors_held():
+    """Within: an exception in one of loky's threads is held, not printed. A block that ends normally prints
+    them then (a real error); a block that stops (Ctrl-C can tear the pool down under its threads before
+    the driver's handler runs) drops them, and any later ones (quiet_pool_threads)."""
+    held, previous = [], threading.excepthook
+
+    def hold(args):
+        if args.thread is not None and args.thread.name in POOL_THREADS:
+            held.append(args)
+        else:
+            previous(args)
+
+    threading.excepthook = hold
+    try:
+        yield
+    except BaseException:
+        quiet_pool_threads()  # wraps `hold`: from now on pool threads' errors are dropped, with no gap
+        raise
+    threading.excepthook = previous
+    for args in held:
+        previous(args)

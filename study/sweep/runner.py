@@ -18,7 +18,7 @@ from study.store.lock import FolderLock, LockError, ReadOnlyError
 from study.store.manifest import build_manifest, now, write_manifest
 from study.store.shards import TRAINED
 from study.sweep.cluster import ClusterError
-from study.sweep.interrupt import children_without_sigint, quiet_pool_threads
+from study.sweep.interrupt import children_without_sigint, pool_thread_errors_held
 from study.sweep.leftovers import remove_killed_pool_leftovers
 from study.sweep.pool import (
     executor,
@@ -172,7 +172,7 @@ def train_with_retries(todo, store, pool_args, threads, on_result, tally, report
 
 def train_all(todo, store, pool, threads, on_result, tally):
     """Train `todo` in the pool; each result is saved at once (shard, then rows appended to the tables)."""
-    with pool as (parallel, shared):
+    with pool as (parallel, shared), pool_thread_errors_held():  # a stop tears the pool down under its threads
         results = None
         try:
             # the pool's processes start here, Ctrl-C is the driver's to handle (one job runs in this process)
@@ -184,9 +184,6 @@ def train_all(todo, store, pool, threads, on_result, tally):
                 save(store, row, epochs, tally)
                 if on_result:
                     on_result(row)
-        except BaseException:
-            quiet_pool_threads()  # the pool is torn down now, whatever its threads were doing
-            raise
         finally:
             if results is not None:
                 with warnings.catch_warnings():  # joblib's note on cancelled tasks: the sweep says what happened
