@@ -37,12 +37,8 @@ def sweep_command(args):
             run_sweep(experiment, args.results, args.jobs, args.backend, args.scheduler, args.data_dir,
                       on_start=progress.start, on_result=progress.advance, threads=args.threads,
                       report=progress.say, tally=tally)
-        except Terminated:
-            return stopped(progress, tally, "terminated (SIGTERM)", EXIT_SIGTERM)
-        except KeyboardInterrupt:
-            return stopped(progress, tally, "interrupted", 130)
-        except Exception as exc:
-            interruption = interruption_of(exc)  # a library's clean-up failing on the Ctrl-C (loky: UnboundLocalError)
+        except (KeyboardInterrupt, Exception) as exc:
+            interruption = interruption_of(exc)  # exc itself, or what a library's clean-up failed on (loky)
             if isinstance(interruption, Terminated):
                 return stopped(progress, tally, "terminated (SIGTERM)", EXIT_SIGTERM)
             if interruption is not None:
